@@ -1,0 +1,77 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/scoring"
+)
+
+// ScoreArgs asks for one session's report.
+type ScoreArgs struct {
+	SessionID uuid.UUID `json:"session_id"`
+}
+
+// Kind implements river.JobArgs.
+func (ScoreArgs) Kind() string { return "score_session" }
+
+// InsertOpts makes scoring unique per session.
+func (ScoreArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+type scoreWorker struct {
+	river.WorkerDefaults[ScoreArgs]
+	store   viva.Store
+	log     *slog.Logger
+	metrics *metrics
+}
+
+func (w *scoreWorker) Work(ctx context.Context, job *river.Job[ScoreArgs]) (err error) {
+	defer w.metrics.observe(job.Kind, time.Now(), &err)
+	id := job.Args.SessionID
+	log := w.log.With("session_id", id, "job_id", job.ID, "attempt", job.Attempt)
+	err = w.score(ctx, id)
+	switch {
+	case errors.Is(err, viva.ErrNotFound):
+		log.Info("session deleted before scoring; job cancelled")
+		return river.JobCancel(err)
+	case err != nil && job.Attempt >= job.MaxAttempts:
+		log.Error("scoring failed for the last time", "err", err)
+		if _, serr := w.store.SetSessionState(ctx, id, viva.StateFailed, time.Now()); serr != nil {
+			log.Error("mark session failed", "err", serr)
+		}
+		return err
+	case err != nil:
+		return err // River retries with backoff and logs it
+	}
+	log.Info("session scored")
+	return nil
+}
+
+func (w *scoreWorker) score(ctx context.Context, id uuid.UUID) error {
+	if _, err := w.store.Session(ctx, id); err != nil {
+		return err
+	}
+	utts, err := w.store.Utterances(ctx, id)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(scoring.Score(utts))
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	if err := w.store.PutReport(ctx, &viva.Report{SessionID: id, Version: scoring.Version, Body: body}); err != nil {
+		return err
+	}
+	_, err = w.store.SetSessionState(ctx, id, viva.StateScored, time.Now())
+	return err
+}

@@ -1,0 +1,89 @@
+package viva
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Speaker is who said an utterance; it also names a recording's direction.
+type Speaker string
+
+// Speakers.
+const (
+	SpeakerCandidate   Speaker = "candidate"
+	SpeakerInterviewer Speaker = "interviewer"
+)
+
+// Valid reports whether s is a known speaker.
+func (s Speaker) Valid() bool { return s == SpeakerCandidate || s == SpeakerInterviewer }
+
+// Word is one recognised word. Times are milliseconds on the interview's
+// time base: zero is the moment the peer connection started receiving, the
+// same origin both recordings use, so a word's start seeks the recording.
+type Word struct {
+	Text       string  `json:"text"`
+	StartMS    int64   `json:"start_ms"`
+	EndMS      int64   `json:"end_ms"`
+	Confidence float64 `json:"confidence"` // 0..1
+}
+
+// Utterance is one turn of speech with its words.
+type Utterance struct {
+	ID        uuid.UUID `json:"id"`
+	SessionID uuid.UUID `json:"session_id"`
+	Speaker   Speaker   `json:"speaker"`
+	Text      string    `json:"text"`
+	StartMS   int64     `json:"start_ms"`
+	EndMS     int64     `json:"end_ms"`
+	Words     []Word    `json:"words"`
+	Engine    string    `json:"engine,omitempty"` // speech engine that produced it
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Validate checks an utterance before it is stored.
+func (u *Utterance) Validate() error {
+	if u.ID == uuid.Nil {
+		return invalid("id", "is required")
+	}
+	if !u.Speaker.Valid() {
+		return invalid("speaker", "unknown speaker %q", u.Speaker)
+	}
+	if u.StartMS < 0 || u.EndMS < u.StartMS {
+		return invalid("end_ms", "times must satisfy 0 <= start_ms <= end_ms, got %d..%d", u.StartMS, u.EndMS)
+	}
+	if u.Words == nil {
+		u.Words = []Word{}
+	}
+	return nil
+}
+
+// LogValue keeps what was said out of logs: transcripts are personal data.
+func (u Utterance) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("utterance_id", u.ID.String()),
+		slog.String("speaker", string(u.Speaker)),
+		slog.Int64("start_ms", u.StartMS),
+		slog.Int64("end_ms", u.EndMS),
+		slog.Int("words", len(u.Words)),
+	)
+}
+
+// Recording is one direction of an interview's audio on disk.
+type Recording struct {
+	SessionID  uuid.UUID `json:"session_id"`
+	Direction  Speaker   `json:"direction"`
+	Path       string    `json:"-"` // server-side only; never built from user input
+	Codec      string    `json:"codec"`
+	DurationMS int64     `json:"duration_ms"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Report is the scorer's verdict on a session, as versioned JSON.
+type Report struct {
+	SessionID uuid.UUID `json:"session_id"`
+	Version   int       `json:"version"`
+	Body      []byte    `json:"body"` // JSON document
+	CreatedAt time.Time `json:"created_at"`
+}
