@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/jobs"
+	"github.com/viva-interview/viva/server"
+	"github.com/viva-interview/viva/static"
+	"github.com/viva-interview/viva/store"
+	"github.com/viva-interview/viva/store/postgres"
+	"github.com/viva-interview/viva/store/sqlite"
+)
+
+type serveCmd struct {
+	Addr            string        `default:"127.0.0.1:8080" env:"VIVA_ADDR" help:"Address to listen on."`
+	DataDir         string        `default:"./data" env:"VIVA_DATA_DIR" type:"path" help:"Directory for the embedded database and recordings."`
+	DatabaseURL     string        `name:"database-url" env:"DATABASE_URL" help:"PostgreSQL URL; when set, PostgreSQL replaces the embedded store and jobs are shared with other nodes on it."`
+	Workers         int           `default:"2" env:"VIVA_WORKERS" help:"Background jobs (scoring) this node runs at once; 0 leaves them to other nodes."`
+	NodeID          string        `env:"VIVA_NODE_ID" help:"This node's name in job records (default: hostname-pid)."`
+	StoreWait       time.Duration `default:"30s" env:"VIVA_STORE_WAIT" help:"How long to keep retrying an unreachable PostgreSQL at start-up."`
+	ShutdownTimeout time.Duration `default:"30s" env:"VIVA_SHUTDOWN_TIMEOUT" help:"How long a graceful shutdown waits for requests and jobs before cancelling them."`
+	MaxBodyBytes    int64         `default:"65536" env:"VIVA_MAX_BODY_BYTES" help:"Largest JSON request body accepted."`
+}
+
+func (c *serveCmd) Run(g *Globals) error {
+	log := g.logger()
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if c.NodeID == "" {
+		host, _ := os.Hostname()
+		c.NodeID = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	st, queue, err := c.openBackends(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
+
+	reg := server.NewRegistry()
+	srv, err := server.New(server.Config{
+		Store: st, Scorer: queue, Static: static.Files(), Logger: log, Registry: reg, MaxBodyBytes: c.MaxBodyBytes,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if err := queue.Start(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String(), "node_id", c.NodeID, "workers", c.Workers)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down; a second signal forces exit")
+	case err := <-served:
+		log.Error("http server stopped", "err", err)
+	}
+	stop() // from here a second SIGINT/SIGTERM kills the process
+
+	// Stop in order: stop accepting and finish requests, let running jobs
+	// finish, then close the store (deferred above).
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		errs = append(errs, fmt.Errorf("http server: %w", err))
+	}
+	if err := queue.Stop(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop jobs: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	log.Info("stopped cleanly")
+	return nil
+}
+
+// openBackends opens the store the flags choose and the job queue beside it.
+func (c *serveCmd) openBackends(ctx context.Context, log *slog.Logger) (viva.Store, *jobs.Queue, error) {
+	jcfg := jobs.Config{Workers: c.Workers, NodeID: c.NodeID, Logger: log}
+	if c.DatabaseURL == "" {
+		path := filepath.Join(c.DataDir, sqlite.FileName)
+		st, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := sqlite.OpenDB(path)
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		jcfg.Store = st
+		q, err := jobs.NewSQLite(ctx, db, jcfg)
+		if err != nil {
+			db.Close()
+			st.Close()
+			return nil, nil, err
+		}
+		log.Info("embedded store open", "path", path)
+		return closeBoth{st, db.Close}, q, nil
+	}
+
+	var (
+		st  *postgres.Store
+		err error
+	)
+	deadline := time.Now().Add(c.StoreWait)
+	for {
+		st, err = postgres.Open(ctx, c.DatabaseURL)
+		var tooNew *store.SchemaTooNewError
+		if err == nil || errors.As(err, &tooNew) || ctx.Err() != nil || time.Now().After(deadline) {
+			break
+		}
+		log.Warn("postgres unreachable; retrying", "err", err, "gives_up_in", time.Until(deadline).Round(time.Second).String())
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	jcfg.Store = st
+	q, err := jobs.NewPostgres(ctx, st.Pool(), jcfg)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	log.Info("postgres store open")
+	return st, q, nil
+}
+
+// closeBoth closes River's SQLite pool with the store.
+type closeBoth struct {
+	viva.Store
+	closeDB func() error
+}
+
+func (c closeBoth) Close() error { return errors.Join(c.closeDB(), c.Store.Close()) }

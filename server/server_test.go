@@ -1,0 +1,248 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/jobs"
+	"github.com/viva-interview/viva/server"
+	"github.com/viva-interview/viva/store/sqlite"
+)
+
+type env struct {
+	url   string
+	store *sqlite.Store
+}
+
+func newEnv(t *testing.T) env {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	db, err := sqlite.OpenDB(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	q, err := jobs.NewSQLite(ctx, db, jobs.Config{Store: st, Workers: 1, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Stop(context.Background()) })
+	srv, err := server.New(server.Config{Store: st, Scorer: q,
+		Static: fstest.MapFS{"index.html": {Data: []byte("<h1>Viva</h1>")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return env{url: ts.URL, store: st}
+}
+
+func (e env) do(t *testing.T, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if len(raw) > 0 && json.Unmarshal(raw, &out) != nil {
+		out = map[string]any{"raw": string(raw)}
+	}
+	return resp.StatusCode, out
+}
+
+func TestSessionLifecycle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	code, created := e.do(t, "POST", "/api/v1/sessions", `{"track":"rag","mode":"system-design","questions":["rag-hybrid-search"]}`)
+	if code != http.StatusCreated || created["state"] != "created" || created["minutes"] != float64(45) {
+		t.Fatalf("create: %d %v", code, created)
+	}
+	id := created["id"].(string)
+
+	code, got := e.do(t, "GET", "/api/v1/sessions/"+id, "")
+	if code != http.StatusOK || got["id"] != id || got["track"] != "rag" {
+		t.Fatalf("get: %d %v", code, got)
+	}
+	code, list := e.do(t, "GET", "/api/v1/sessions?track=rag", "")
+	if code != http.StatusOK || len(list["sessions"].([]any)) != 1 {
+		t.Fatalf("list: %d %v", code, list)
+	}
+	if code, list := e.do(t, "GET", "/api/v1/sessions?track=agents", ""); code != http.StatusOK || len(list["sessions"].([]any)) != 0 {
+		t.Fatalf("filtered list: %d %v", code, list)
+	}
+
+	// A spoken answer arrives through the media path; here straight into the store.
+	sid := uuid.MustParse(id)
+	if err := e.store.AddUtterance(context.Background(), &viva.Utterance{ID: uuid.New(), SessionID: sid, Speaker: viva.SpeakerCandidate,
+		Text: "um I would chunk then embed", StartMS: 0, EndMS: 3000,
+		Words: []viva.Word{{Text: "um", EndMS: 200}, {Text: "chunk", StartMS: 400, EndMS: 800}, {Text: "embed", StartMS: 1200, EndMS: 1600}}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := e.do(t, "GET", "/api/v1/sessions/"+id+"/report", ""); code != http.StatusNotFound || body["code"] != "report_not_ready" {
+		t.Fatalf("report before end: %d %v", code, body)
+	}
+	if code, body := e.do(t, "POST", "/api/v1/sessions/"+id+"/end", ""); code != http.StatusAccepted || body["state"] != "ended" {
+		t.Fatalf("end: %d %v", code, body)
+	}
+	var report map[string]any
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		code, report = e.do(t, "GET", "/api/v1/sessions/"+id+"/report", "")
+		if code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no report 20 s after the end: %d %v", code, report)
+		}
+	}
+	if d := report["delivery"].(map[string]any); d["words"] != float64(3) || d["fillers"] != float64(1) {
+		t.Fatalf("report: %v", report)
+	}
+	if code, body := e.do(t, "POST", "/api/v1/sessions/"+id+"/end", ""); code != http.StatusConflict {
+		t.Fatalf("ending a scored session: %d %v", code, body)
+	}
+	if code, body := e.do(t, "GET", "/api/v1/sessions/"+id+"/transcript", ""); code != http.StatusOK || len(body["utterances"].([]any)) != 1 {
+		t.Fatalf("transcript: %d %v", code, body)
+	}
+
+	if code, _ := e.do(t, "DELETE", "/api/v1/sessions/"+id, ""); code != http.StatusNoContent {
+		t.Fatalf("delete: %d", code)
+	}
+	if code, body := e.do(t, "GET", "/api/v1/sessions/"+id, ""); code != http.StatusNotFound || body["code"] != "not_found" {
+		t.Fatalf("get after delete: %d %v", code, body)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	unknown := uuid.NewString()
+	cases := []struct {
+		name, method, path, body string
+		code                     int
+		field                    string
+	}{
+		{"unknown id", "GET", "/api/v1/sessions/" + unknown, "", 404, ""},
+		{"malformed id", "GET", "/api/v1/sessions/not-a-uuid", "", 404, ""},
+		{"delete unknown", "DELETE", "/api/v1/sessions/" + unknown, "", 404, ""},
+		{"end unknown", "POST", "/api/v1/sessions/" + unknown + "/end", "", 404, ""},
+		{"report unknown", "GET", "/api/v1/sessions/" + unknown + "/report", "", 404, ""},
+		{"unknown endpoint", "GET", "/api/v1/nothing", "", 404, ""},
+		{"empty body", "POST", "/api/v1/sessions", "", 400, ""},
+		{"malformed json", "POST", "/api/v1/sessions", `{"track": "rag",`, 400, ""},
+		{"syntax error", "POST", "/api/v1/sessions", `{"track": rag}`, 400, ""},
+		{"wrong type", "POST", "/api/v1/sessions", `{"track":"rag","mode":"screen","minutes":"ten"}`, 400, "minutes"},
+		{"unknown field", "POST", "/api/v1/sessions", `{"track":"rag","mode":"screen","colour":"red"}`, 400, "colour"},
+		{"missing track", "POST", "/api/v1/sessions", `{"mode":"screen"}`, 400, "track"},
+		{"unknown mode", "POST", "/api/v1/sessions", `{"track":"rag","mode":"karaoke"}`, 400, "mode"},
+		{"too long", "POST", "/api/v1/sessions", `{"track":"rag","mode":"screen","minutes":600}`, 400, "minutes"},
+		{"bad question id", "POST", "/api/v1/sessions", `{"track":"rag","mode":"screen","questions":["../../etc"]}`, 400, "questions[0]"},
+		{"two objects", "POST", "/api/v1/sessions", `{"track":"rag","mode":"screen"}{}`, 400, ""},
+		{"array body", "POST", "/api/v1/sessions", `[1,2]`, 400, ""},
+		{"oversize", "POST", "/api/v1/sessions", `{"track":"rag","mode":"screen","questions":["` + strings.Repeat("a", 70<<10) + `"]}`, 413, ""},
+		{"bad limit", "GET", "/api/v1/sessions?limit=-3", "", 400, "limit"},
+	}
+	for _, c := range cases {
+		code, body := e.do(t, c.method, c.path, c.body)
+		if code != c.code {
+			t.Errorf("%s: status %d, want %d (%v)", c.name, code, c.code, body)
+			continue
+		}
+		if body["error"] == nil || body["error"] == "" || body["code"] == nil {
+			t.Errorf("%s: error body lacks error/code: %v", c.name, body)
+		}
+		if c.field != "" && body["field"] != c.field {
+			t.Errorf("%s: field %v, want %q (%v)", c.name, body["field"], c.field, body)
+		}
+	}
+	if code, list := e.do(t, "GET", "/api/v1/sessions", ""); code != 200 || len(list["sessions"].([]any)) != 0 {
+		t.Fatalf("bad requests stored sessions: %v", list)
+	}
+	req, _ := http.NewRequest("POST", e.url+"/api/v1/sessions", bytes.NewBufferString(`track=rag`))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("form body: %d", resp.StatusCode)
+	}
+}
+
+func TestProbesAndMetrics(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if code, body := e.do(t, "GET", "/healthz", ""); code != 200 || body["status"] != "ok" {
+		t.Fatalf("healthz: %d %v", code, body)
+	}
+	if code, body := e.do(t, "GET", "/readyz", ""); code != 200 {
+		t.Fatalf("readyz: %d %v", code, body)
+	}
+	e.do(t, "POST", "/api/v1/sessions", `{"track":"llm","mode":"screen"}`)
+	resp, err := http.Get(e.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`viva_http_requests_total{code="201",route="POST /api/v1/sessions"} 1`,
+		"viva_sessions_created_total 1",
+		"go_goroutines",
+	} {
+		if !bytes.Contains(raw, []byte(want)) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	resp, err = http.Get(e.url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "Viva") || resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("Content-Security-Policy") == "" {
+		t.Fatalf("static page or security headers missing: %s %v", page, resp.Header)
+	}
+
+	// The store goes away: readiness says so, liveness does not.
+	e.store.Close()
+	if code, body := e.do(t, "GET", "/readyz", ""); code != http.StatusServiceUnavailable || body["status"] != "unavailable" {
+		t.Fatalf("readyz with the store closed: %d %v", code, body)
+	}
+	if code, _ := e.do(t, "GET", "/healthz", ""); code != 200 {
+		t.Fatalf("healthz with the store closed: %d", code)
+	}
+	if code, body := e.do(t, "GET", "/api/v1/sessions", ""); code != 500 || body["error"] != "internal error" {
+		t.Fatalf("list with the store closed: %d %v", code, body)
+	}
+}

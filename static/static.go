@@ -1,0 +1,13 @@
+// Package static embeds Viva's web app, served at / by `viva serve`.
+package static
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed index.html app.js style.css
+var files embed.FS
+
+// Files is the web app's file tree.
+func Files() fs.FS { return files }
