@@ -83,15 +83,9 @@ func NewSQLite(ctx context.Context, db *sql.DB, cfg Config) (*Queue, error) {
 	db.SetMaxOpenConns(1)
 	driver := riversqlite.New(db)
 	return newQueue(ctx, driver, cfg, func(m *rivermigrate.Migrator[*sql.Tx]) error {
-		tx, err := db.BeginTx(ctx, nil) // immediate: the file's write lock serialises nodes
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
-			return err
-		}
-		return tx.Commit()
+		// One process owns an embedded store, so nothing races this.
+		_, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		return err
 	})
 }
 

@@ -308,6 +308,13 @@ func TestStartupErrorsNameTheProblem(t *testing.T) {
 		{"unreachable postgres", []string{"--database-url", "postgres://viva@127.0.0.1:1/viva?connect_timeout=1", "--store-wait", "1s"}, "127.0.0.1"},
 		{"address in use", []string{"--data-dir", t.TempDir(), "--addr", "256.0.0.1:99999"}, "listen on 256.0.0.1:99999"},
 	}
+	busy := t.TempDir()
+	startNode(t, nil, "--data-dir", busy)
+	cases = append(cases, struct {
+		name string
+		args []string
+		want string
+	}{"data directory in use", []string{"--data-dir", busy}, "in use by another viva serve"})
 	for _, c := range cases {
 		cmd := exec.Command(vivaBin, append([]string{"serve"}, c.args...)...)
 		cmd.Env = append(os.Environ(), "VIVA_LOG_FORMAT=json")

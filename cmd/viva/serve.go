@@ -111,14 +111,20 @@ func (c *serveCmd) Run(g *Globals) error {
 func (c *serveCmd) openBackends(ctx context.Context, log *slog.Logger) (viva.Store, *jobs.Queue, error) {
 	jcfg := jobs.Config{Workers: c.Workers, NodeID: c.NodeID, Logger: log}
 	if c.DatabaseURL == "" {
+		unlock, err := lockDataDir(c.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
 		path := filepath.Join(c.DataDir, sqlite.FileName)
 		st, err := sqlite.Open(ctx, path)
 		if err != nil {
+			unlock()
 			return nil, nil, err
 		}
 		db, err := sqlite.OpenDB(path)
 		if err != nil {
 			st.Close()
+			unlock()
 			return nil, nil, err
 		}
 		jcfg.Store = st
@@ -126,10 +132,11 @@ func (c *serveCmd) openBackends(ctx context.Context, log *slog.Logger) (viva.Sto
 		if err != nil {
 			db.Close()
 			st.Close()
+			unlock()
 			return nil, nil, err
 		}
 		log.Info("embedded store open", "path", path)
-		return closeBoth{st, db.Close}, q, nil
+		return closeAll{st, []func() error{db.Close, unlock}}, q, nil
 	}
 
 	var (
@@ -162,10 +169,36 @@ func (c *serveCmd) openBackends(ctx context.Context, log *slog.Logger) (viva.Sto
 	return st, q, nil
 }
 
-// closeBoth closes River's SQLite pool with the store.
-type closeBoth struct {
+// closeAll closes the embedded store, then River's pool and the data
+// directory's lock.
+type closeAll struct {
 	viva.Store
-	closeDB func() error
+	after []func() error
 }
 
-func (c closeBoth) Close() error { return errors.Join(c.closeDB(), c.Store.Close()) }
+func (c closeAll) Close() error {
+	errs := []error{c.Store.Close()}
+	for _, f := range c.after {
+		errs = append(errs, f())
+	}
+	return errors.Join(errs...)
+}
+
+// lockDataDir makes sure one viva serve at a time uses an embedded data
+// directory: the embedded store and its jobs are single-node. (Several
+// nodes share a PostgreSQL instead.) The lock dies with the process.
+func lockDataDir(dir string) (unlock func() error, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dir, "viva.lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock data directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data directory %s is in use by another viva serve (lock %s): stop it, or use --data-dir elsewhere, or share a PostgreSQL (--database-url) between nodes", dir, path)
+	}
+	return f.Close, nil
+}

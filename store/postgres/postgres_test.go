@@ -23,11 +23,13 @@ func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m))
 }
 
+var harness = storetest.Harness{
+	NewDatabase: func(tb testing.TB) string { return pgtest.Schema(tb) },
+	Open:        open,
+}
+
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{
-		NewDatabase: func(t *testing.T) string { return pgtest.Schema(t) },
-		Open:        open,
-	})
+	storetest.Run(t, harness)
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
@@ -86,4 +88,8 @@ func TestReadyFailsWhenSchemaMissing(t *testing.T) {
 	if err := s.Ready(ctx); err == nil {
 		t.Fatal("Ready passed with the migration record gone")
 	}
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, harness)
 }

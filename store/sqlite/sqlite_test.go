@@ -24,11 +24,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+var harness = storetest.Harness{
+	NewDatabase: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "data", sqlite.FileName) },
+	Open:        open,
+}
+
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{
-		NewDatabase: func(t *testing.T) string { return filepath.Join(t.TempDir(), "data", sqlite.FileName) },
-		Open:        open,
-	})
+	storetest.Run(t, harness)
 }
 
 func TestRefusesBadFiles(t *testing.T) {
@@ -108,4 +110,8 @@ func TestRefusesNewerSchema(t *testing.T) {
 	if !errors.As(err, &tooNew) || tooNew.Have != 999 || !strings.Contains(err.Error(), "upgrade viva") {
 		t.Fatalf("got %v, want SchemaTooNewError", err)
 	}
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, harness)
 }

@@ -28,12 +28,12 @@ import (
 type Harness struct {
 	// NewDatabase returns the location (file path or URL) of a fresh, empty
 	// database that lives until the test ends.
-	NewDatabase func(t *testing.T) string
+	NewDatabase func(tb testing.TB) string
 	// Open opens a store on a database location, migrating it.
 	Open func(ctx context.Context, location string) (viva.Store, error)
 }
 
-func (h Harness) open(t *testing.T, location string) viva.Store {
+func (h Harness) open(t testing.TB, location string) viva.Store {
 	t.Helper()
 	s, err := h.Open(context.Background(), location)
 	if err != nil {
@@ -525,4 +525,74 @@ func testUncleanStop(t *testing.T, h Harness) {
 		}
 	}
 	t.Logf("%d acknowledged before SIGKILL, %d stored after reopen", len(acked), len(stored))
+}
+
+// Bench measures the writes and reads an interview makes: one session, a
+// stream of utterances (one per turn, with word timings), and reading the
+// transcript back for scoring.
+func Bench(b *testing.B, h Harness) {
+	words := make([]viva.Word, 60) // a 20-second answer
+	for i := range words {
+		words[i] = viva.Word{Text: "retrieval", StartMS: int64(i * 330), EndMS: int64(i*330 + 300), Confidence: 0.8}
+	}
+	utterance := func(sid uuid.UUID, i int) *viva.Utterance {
+		return &viva.Utterance{ID: uuid.New(), SessionID: sid, Speaker: viva.SpeakerCandidate, Text: "an answer",
+			StartMS: int64(i) * 20000, EndMS: int64(i)*20000 + 19800, Words: words}
+	}
+	b.Run("CreateSession", func(b *testing.B) {
+		s := h.open(b, h.NewDatabase(b))
+		for b.Loop() {
+			if err := s.CreateSession(context.Background(), &viva.Session{Track: viva.TrackRAG, Mode: viva.ModeScreen}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("AddUtterance", func(b *testing.B) {
+		s := h.open(b, h.NewDatabase(b))
+		sess := &viva.Session{Track: viva.TrackRAG, Mode: viva.ModeScreen}
+		if err := s.CreateSession(context.Background(), sess); err != nil {
+			b.Fatal(err)
+		}
+		i := 0
+		for b.Loop() {
+			if err := s.AddUtterance(context.Background(), utterance(sess.ID, i)); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("AddUtteranceParallel", func(b *testing.B) {
+		s := h.open(b, h.NewDatabase(b))
+		b.RunParallel(func(pb *testing.PB) {
+			sess := &viva.Session{Track: viva.TrackRAG, Mode: viva.ModeScreen}
+			if err := s.CreateSession(context.Background(), sess); err != nil {
+				b.Error(err)
+				return
+			}
+			for i := 0; pb.Next(); i++ {
+				if err := s.AddUtterance(context.Background(), utterance(sess.ID, i)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("Transcript100", func(b *testing.B) {
+		s := h.open(b, h.NewDatabase(b))
+		sess := &viva.Session{Track: viva.TrackRAG, Mode: viva.ModeScreen}
+		if err := s.CreateSession(context.Background(), sess); err != nil {
+			b.Fatal(err)
+		}
+		for i := range 100 {
+			if err := s.AddUtterance(context.Background(), utterance(sess.ID, i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for b.Loop() {
+			us, err := s.Utterances(context.Background(), sess.ID)
+			if err != nil || len(us) != 100 {
+				b.Fatal(len(us), err)
+			}
+		}
+	})
 }
