@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.uber.org/goleak"
 
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/jobs"
@@ -245,4 +246,8 @@ func TestProbesAndMetrics(t *testing.T) {
 	if code, body := e.do(t, "GET", "/api/v1/sessions", ""); code != 500 || body["error"] != "internal error" {
 		t.Fatalf("list with the store closed: %d %v", code, body)
 	}
+}
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
 }
