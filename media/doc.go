@@ -4,6 +4,8 @@
 // interview's time base. Speech engines live beneath it (media/stt,
 // media/tts).
 //
-// It arrives with the speech-to-text and live voice path; until then the
-// package is empty.
+// So far it holds the audio input every path shares: ReadWAV, which
+// decodes any common WAV file (PCM or float, any rate and channel count)
+// with bounded memory, and a band-limited resampler to the engines' 16 kHz.
+// The peer connection and the recorder arrive with the live voice path.
 package media
