@@ -26,6 +26,8 @@ type cli struct {
 	Globals
 
 	Serve       serveCmd       `cmd:"" help:"Run the Viva server (web app, API, interviews, background jobs)."`
+	Transcribe  transcribeCmd  `cmd:"" help:"Transcribe a WAV file with the speech-to-text engine and print the text (or words with times as JSON)."`
+	STTEval     sttEvalCmd     `cmd:"" name:"stt-eval" help:"Measure the speech-to-text engine on synthetic spoken answers: WER, key-term recall, real-time factor, latency."`
 	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if a local viva serve answers /healthz (for container health checks)."`
 	Version     versionCmd     `cmd:"" help:"Print the version and build information."`
 }

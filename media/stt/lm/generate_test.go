@@ -1,0 +1,47 @@
+package lm
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// domainARPAPath is the generated model the speech engine embeds.
+const domainARPAPath = "../sphinx/model/domain.arpa"
+
+// TestDomainARPAUpToDate regenerates the domain model from the training
+// corpus, as go generate does, and fails if the committed one differs.
+func TestDomainARPAUpToDate(t *testing.T) {
+	t.Parallel()
+	sentences, err := ReadCorpus(os.DirFS(trainDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Build(sentences, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(t.TempDir(), "domain.arpa")
+	f, err := os.Create(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WriteARPA(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(domainARPAPath)
+	if err != nil {
+		t.Fatalf("%v: run go generate ./media/stt/lm", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("media/stt/sphinx/model/domain.arpa is stale (the corpus or the builder changed): run go generate ./media/stt/lm")
+	}
+}
