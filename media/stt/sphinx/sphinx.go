@@ -4,7 +4,8 @@
 //
 // Out of the box the generic US-English model misses most of this field's
 // words, so the engine knows the domain: pronunciations for terms missing
-// from the generic dictionary (model/domain.dict) and a trigram language
+// from the generic dictionary (model/domain.dict, with flite's
+// letter-to-sound variants in model/flite.dict) and a trigram language
 // model estimated from text the project owns (model/domain.arpa, built by
 // `go generate ./media/stt/lm`), interpolated with the generic model at run
 // time.
@@ -30,7 +31,7 @@ import (
 	"github.com/viva-interview/viva/media/stt"
 )
 
-//go:embed model/domain.dict model/domain.arpa
+//go:embed model/domain.dict model/flite.dict model/domain.arpa
 var assets embed.FS
 
 // DefaultModelDir is where Debian's pocketsphinx-en-us installs its model.
@@ -113,6 +114,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.DomainWeight < 0 {
 		arpa = ""
 	}
+
 	e := &Engine{pool: make(chan *decoder, cfg.Decoders), log: cfg.Logger, closed: make(chan struct{})}
 	for range cfg.Decoders {
 		d, err := newDecoder(args, arpa, cfg.DomainWeight)
@@ -138,11 +140,14 @@ func prepare(dir, genericDict string) (dict, arpa string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("sphinx: %w", err)
 	}
-	domain, err := assets.ReadFile("model/domain.dict")
-	if err != nil {
-		return "", "", err
+	merged := generic
+	for _, name := range []string{"model/domain.dict", "model/flite.dict"} {
+		extra, err := assets.ReadFile(name)
+		if err != nil {
+			return "", "", err
+		}
+		merged = mergeDicts(merged, extra)
 	}
-	merged := mergeDicts(generic, domain)
 	if dict, err = writeOnce(dir, "dict", merged); err != nil {
 		return "", "", err
 	}

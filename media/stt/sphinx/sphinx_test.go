@@ -8,6 +8,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/viva-interview/viva/media/stt"
+	"github.com/viva-interview/viva/media/stt/accuracy"
+	"github.com/viva-interview/viva/media/stt/corpus"
 	"github.com/viva-interview/viva/media/stt/sphinx"
 	"github.com/viva-interview/viva/media/stt/stttest"
 )
@@ -123,5 +125,41 @@ func TestDecodingIsIndependentOfHistory(t *testing.T) {
 	}
 	if again.Text != first.Text {
 		t.Fatalf("same audio, different history: %q then %q", first.Text, again.Text)
+	}
+}
+
+// TestKnowsTheDomain is the accuracy harness in miniature (the full run is
+// `viva stt-eval`; figures in BENCHMARKS.md): held-out answers, which never
+// fed the domain model, spoken by two flite voices. The bounds sit below
+// the measured figures so that only a real regression trips them.
+func TestKnowsTheDomain(t *testing.T) {
+	samples, err := accuracy.Load(corpus.Heldout())
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples = samples[:8]
+	e := newEngine(t, sphinx.Config{Decoders: 1})
+	generic := newEngine(t, sphinx.Config{Decoders: 1, DomainWeight: -1})
+	for _, voice := range []accuracy.Voice{"flite:rms", "flite:slt"} {
+		speak, err := voice.Speaker(t.TempDir())
+		if err != nil {
+			t.Skip(err)
+		}
+		row, err := accuracy.Measure(context.Background(), e, string(voice), speak, samples, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, err := accuracy.Measure(context.Background(), generic, string(voice), speak, samples, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: domain WER %.1f%% recall %.1f%%; generic WER %.1f%% recall %.1f%%; missed %v", voice,
+			100*row.WER(), 100*row.TermRecall(), 100*base.WER(), 100*base.TermRecall(), row.Missed)
+		if row.TermRecall() < 0.85 || row.WER() > 0.35 {
+			t.Errorf("%s: term recall %.1f%% (want >= 85%%), WER %.1f%% (want <= 35%%)", voice, 100*row.TermRecall(), 100*row.WER())
+		}
+		if row.TermRecall() <= base.TermRecall() || row.WER() >= base.WER() {
+			t.Errorf("%s: the domain model does not beat the generic one", voice)
+		}
 	}
 }
