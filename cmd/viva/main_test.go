@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 
 func TestHelpOnEveryCommand(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"--help"}, {}, {"serve", "--help"}, {"healthcheck", "--help"}, {"version", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {}, {"serve", "--help"}, {"healthcheck", "--help"}, {"version", "--help"}, {"transcribe", "--help"}, {"stt-eval", "--help"}} {
 		var out, errOut bytes.Buffer
 		if code := run(args, &out, &errOut); code != 0 {
 			t.Errorf("viva %v: exit %d, stderr %s", args, code, errOut.String())
@@ -326,5 +326,54 @@ func TestStartupErrorsNameTheProblem(t *testing.T) {
 		if !strings.Contains(string(out), c.want) || strings.Contains(string(out), "panic") {
 			t.Errorf("%s: output does not name %q:\n%s", c.name, c.want, out)
 		}
+	}
+}
+
+func TestTranscribeFile(t *testing.T) {
+	t.Parallel()
+	for _, tool := range []string{"flite", "sox"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (scripts/deps.sh test installs it)", tool)
+		}
+	}
+	dir := t.TempDir()
+	spoken := filepath.Join(dir, "spoken.wav")
+	if out, err := exec.Command("flite", "-voice", "rms", "-t", "We combined BM25 with embeddings and a cross-encoder reranker.", "-o", spoken).CombinedOutput(); err != nil {
+		t.Fatalf("flite: %v %s", err, out)
+	}
+	// 44.1 kHz stereo float with a second of silence first: the command resamples and downmixes.
+	wav := filepath.Join(dir, "answer.wav")
+	if out, err := exec.Command("sox", spoken, "-r", "44100", "-c", "2", "-e", "floating-point", "-b", "32", wav, "pad", "1", "0").CombinedOutput(); err != nil {
+		t.Fatalf("sox: %v %s", err, out)
+	}
+	out, err := exec.Command(vivaBin, "transcribe", "--json", "--stt-decoders", "1", wav).Output()
+	if err != nil {
+		t.Fatalf("viva transcribe: %v", err)
+	}
+	var got transcript
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("output is not the documented JSON: %v\n%s", err, out)
+	}
+	if got.Engine != "pocketsphinx" || got.DurationMS < 3000 {
+		t.Fatalf("transcript: %+v", got)
+	}
+	found := map[string]int64{}
+	for _, w := range got.Words {
+		found[w.Text] = w.StartMS
+	}
+	for _, term := range []string{"bm25", "cross-encoder", "reranker"} {
+		at, ok := found[term]
+		if !ok {
+			t.Errorf("%q missing from %q", term, got.Text)
+		} else if at < 1000 {
+			t.Errorf("%q at %d ms, before the leading second of silence ended", term, at)
+		}
+	}
+
+	text := filepath.Join(dir, "notes.wav")
+	os.WriteFile(text, []byte("these are my notes, not audio"), 0o600)
+	out, err = exec.Command(vivaBin, "transcribe", text).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "not a WAV file") {
+		t.Fatalf("a text file: %v %s", err, out)
 	}
 }
