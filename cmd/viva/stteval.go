@@ -18,7 +18,7 @@ import (
 )
 
 type sttEvalCmd struct {
-	Voices []string `default:"flite:kal,flite:slt,flite:rms,flite:awb,espeak-ng:en-us,flite:slt+noise,espeak-ng:en-us+noise" env:"VIVA_EVAL_VOICES" help:"Voices to speak the answers: flite:NAME or espeak-ng:NAME, with +noise for 20 dB white noise."`
+	Voices []string `default:"flite:kal16,flite:slt,flite:rms,flite:awb,espeak-ng:en-us,flite:slt+noise" env:"VIVA_EVAL_VOICES" help:"Voices to speak the answers: flite:NAME or espeak-ng:NAME, with +noise for 20 dB white noise."`
 	Corpus string   `env:"VIVA_EVAL_CORPUS" help:"Directory with answers.txt and terms.txt (default: the built-in held-out answers)."`
 	Limit  int      `env:"VIVA_EVAL_LIMIT" help:"Use only the first N answers (0: all)."`
 	JSON   bool     `help:"Print the figures as JSON instead of a table."`

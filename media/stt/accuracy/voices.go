@@ -10,9 +10,9 @@ import (
 	"strings"
 )
 
-// Voice names a synthetic speaker: "flite:slt" (flite's kal, kal16, awb,
-// rms or slt) or "espeak-ng:en-us" (any espeak-ng voice); a "+noise" suffix
-// adds white noise at 20 dB SNR.
+// Voice names a synthetic speaker: "flite:slt" (flite's kal16, awb, rms or
+// slt; kal is 8 kHz audio) or "espeak-ng:en-us" (any espeak-ng voice); a
+// "+noise" suffix adds white noise at 20 dB SNR.
 type Voice string
 
 // Speaker returns the voice's Speak function. The synthesisers and sox must

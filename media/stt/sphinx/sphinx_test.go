@@ -163,3 +163,22 @@ func TestKnowsTheDomain(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTranscribe decodes one held-out answer per op on one decoder;
+// rtf is decode seconds per audio second (target <= 0.3 per core).
+func BenchmarkTranscribe(b *testing.B) {
+	samples, err := accuracy.Load(corpus.Heldout())
+	if err != nil {
+		b.Fatal(err)
+	}
+	pcm := stttest.Say(b, "slt", samples[1].Text)
+	e := newEngine(b, sphinx.Config{Decoders: 1})
+	for b.Loop() {
+		if _, err := e.Transcribe(context.Background(), stt.Audio{PCM: pcm}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	audio := float64(len(pcm)) / stt.SampleRate
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/audio, "rtf")
+	b.ReportMetric(audio, "audio-s")
+}

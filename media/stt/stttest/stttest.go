@@ -15,12 +15,12 @@ import (
 	"github.com/viva-interview/viva/media/stt/lm"
 )
 
-// Say synthesises text with a flite voice (kal, slt, rms, awb, ...) into 16
+// Say synthesises text with a flite voice (kal16, slt, rms, awb, ...) into 16
 // kHz mono PCM, with half a second of silence either side. It skips the test
 // when flite or sox is missing.
 func Say(t testing.TB, voice, text string) []int16 {
 	t.Helper()
-	speak, err := accuracy.Voice("flite:"+voice).Speaker(t.TempDir())
+	speak, err := accuracy.Voice("flite:" + voice).Speaker(t.TempDir())
 	if err != nil {
 		t.Skip(err)
 	}
