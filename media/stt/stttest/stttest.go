@@ -48,6 +48,17 @@ func Run(t *testing.T, engine stt.Transcriber, speech []int16) {
 			t.Fatal("no words recognised in speech")
 		}
 	})
+	t.Run("Clipped", func(t *testing.T) {
+		loud := make([]int16, len(speech))
+		for i, v := range speech {
+			loud[i] = int16(max(-32768, min(32767, int32(v)*16)))
+		}
+		r, err := engine.Transcribe(ctx, stt.Audio{PCM: loud, StartMS: 500})
+		if err != nil {
+			t.Fatalf("clipped speech: %v", err)
+		}
+		checkResult(t, r, 500, 500+int64(len(loud))*1000/stt.SampleRate)
+	})
 	t.Run("Empty", func(t *testing.T) {
 		r, err := engine.Transcribe(ctx, stt.Audio{})
 		if err != nil || r.Text != "" || r.Reason == "" {
