@@ -45,7 +45,8 @@ func (v Voice) Speaker(tmp string) (Speak, error) {
 			return nil, fmt.Errorf("%s: %v: %s", engine, err, out)
 		}
 		// Half a second of silence either side, as a turn would have.
-		conv := exec.CommandContext(ctx, "sox", wav, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", raw, "pad", "0.5", "0.5")
+		// -R: repeatable (sox dithers with fresh random noise otherwise).
+		conv := exec.CommandContext(ctx, "sox", "-R", wav, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", raw, "pad", "0.5", "0.5")
 		if out, err := conv.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("sox: %v: %s", err, out)
 		}
