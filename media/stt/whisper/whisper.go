@@ -13,15 +13,17 @@ package whisper
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/viva-interview/viva/internal/openaicompat"
 	"github.com/viva-interview/viva/media/stt"
 )
 
@@ -30,9 +32,9 @@ const (
 	DefaultBaseURL  = "https://api.openai.com/v1"
 	DefaultModel    = openai.Whisper1
 	DefaultLanguage = "en"
-	DefaultTimeout  = 30 * time.Second
-	DefaultRetries  = 2
-	DefaultBackoff  = 500 * time.Millisecond
+	DefaultTimeout  = openaicompat.DefaultTimeout
+	DefaultRetries  = openaicompat.DefaultRetries
+	DefaultBackoff  = openaicompat.DefaultBackoff
 )
 
 const (
@@ -45,6 +47,9 @@ const (
 	// fileName names the uploaded file; servers pick the decoder by its
 	// extension.
 	fileName = "utterance.wav"
+	// maxReplyBytes bounds a reply; two minutes of words in verbose_json
+	// take well under 1 MiB.
+	maxReplyBytes = 8 << 20
 )
 
 // Config configures an Engine. Zero values are the documented defaults.
@@ -83,10 +88,9 @@ type Config struct {
 // safe for concurrent use.
 type Engine struct {
 	cfg  Config
-	host string // for error messages
 	name string
-	http *http.Client
 	log  *slog.Logger
+	api  *openaicompat.Client
 }
 
 var _ stt.Transcriber = (*Engine)(nil)
@@ -97,15 +101,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
-	u, err := url.Parse(cfg.BaseURL)
+	host, err := openaicompat.ParseBaseURL("whisper", cfg.BaseURL)
 	if err != nil {
-		return nil, errors.New("whisper: config: BaseURL is not a valid URL")
-	}
-	switch {
-	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return nil, fmt.Errorf("whisper: config: BaseURL %q must be an absolute http or https URL", u.Redacted())
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("whisper: config: BaseURL %q must not have a query or fragment", u.Redacted())
+		return nil, err
 	}
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
@@ -116,36 +114,30 @@ func New(cfg Config) (*Engine, error) {
 	case "auto":
 		cfg.Language = ""
 	}
-	switch {
-	case cfg.Timeout < 0:
-		return nil, fmt.Errorf("whisper: config: Timeout %s is negative", cfg.Timeout)
-	case cfg.Timeout == 0:
-		cfg.Timeout = DefaultTimeout
+	p, err := openaicompat.Policy{Timeout: cfg.Timeout, Retries: cfg.Retries, Backoff: cfg.Backoff}.WithDefaults("whisper")
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case cfg.Retries < 0:
-		cfg.Retries = 0
-	case cfg.Retries == 0:
-		cfg.Retries = DefaultRetries
-	}
-	switch {
-	case cfg.Backoff < 0:
-		return nil, fmt.Errorf("whisper: config: Backoff %s is negative", cfg.Backoff)
-	case cfg.Backoff == 0:
-		cfg.Backoff = DefaultBackoff
-	}
+	cfg.Timeout, cfg.Retries, cfg.Backoff = p.Timeout, p.Retries, p.Backoff
 	e := &Engine{
 		cfg:  cfg,
-		host: u.Host,
 		name: "whisper:" + cfg.Model,
-		http: cfg.HTTPClient,
 		log:  cfg.Logger,
-	}
-	if e.http == nil {
-		e.http = &http.Client{}
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
+	}
+	e.api = &openaicompat.Client{
+		Engine:        "whisper",
+		Host:          host,
+		BaseURL:       cfg.BaseURL,
+		APIKey:        cfg.APIKey,
+		Policy:        p,
+		HTTP:          cfg.HTTPClient,
+		Log:           e.log,
+		Unavailable:   stt.ErrUnavailable,
+		MaxReplyBytes: maxReplyBytes,
+		Malformed:     malformed,
 	}
 	e.cfg.HTTPClient, e.cfg.Logger = nil, nil
 	return e, nil
@@ -200,61 +192,33 @@ func (e *Engine) Transcribe(ctx context.Context, a stt.Audio) (stt.Result, error
 // call sends wav until an attempt succeeds, fails for good, or the retries
 // run out; it returns the reply and how many attempts it took.
 func (e *Engine) call(ctx context.Context, wav []byte) (openai.AudioResponse, int, error) {
-	for n := 1; ; n++ {
-		resp, f := e.attempt(ctx, wav)
-		if f == nil {
-			return resp, n, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return openai.AudioResponse{}, n, fmt.Errorf("whisper: %w", err)
-		}
-		wait, retry := e.retryWait(ctx, f, n)
-		if !retry {
-			return openai.AudioResponse{}, n, e.unavailable(f, n)
-		}
-		e.log.LogAttrs(ctx, slog.LevelWarn, "whisper attempt failed",
-			slog.Int("attempt", n),
-			slog.String("failure", string(f.kind)),
-			slog.Int("status", f.status),
-			slog.Duration("retry_in", wait),
-		)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return openai.AudioResponse{}, n, fmt.Errorf("whisper: %w", ctx.Err())
-		case <-t.C:
-		}
-	}
+	return openaicompat.Call(ctx, e.api, func(ctx context.Context, api *openai.Client) (openai.AudioResponse, error) {
+		return api.CreateTranscription(ctx, openai.AudioRequest{
+			Model:    e.cfg.Model,
+			FilePath: fileName,
+			Reader:   bytes.NewReader(wav),
+			Prompt:   e.cfg.Prompt,
+			Language: e.cfg.Language,
+			Format:   openai.AudioResponseFormatVerboseJSON,
+			TimestampGranularities: []openai.TranscriptionTimestampGranularity{
+				openai.TranscriptionTimestampGranularityWord,
+				openai.TranscriptionTimestampGranularitySegment,
+			},
+		})
+	})
 }
 
-// attempt makes one request, bounded by the configured timeout.
-func (e *Engine) attempt(ctx context.Context, wav []byte) (openai.AudioResponse, *failure) {
-	actx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
-	defer cancel()
-	// A client per attempt, so the recorder sees this attempt's reply:
-	// go-openai drops the status and headers of a failed reply, and
-	// Retry-After with them.
-	rec := &recorder{c: e.http}
-	cc := openai.DefaultConfig(e.cfg.APIKey)
-	cc.BaseURL = e.cfg.BaseURL
-	cc.HTTPClient = rec
-	resp, err := openai.NewClientWithConfig(cc).CreateTranscription(actx, openai.AudioRequest{
-		Model:    e.cfg.Model,
-		FilePath: fileName,
-		Reader:   bytes.NewReader(wav),
-		Prompt:   e.cfg.Prompt,
-		Language: e.cfg.Language,
-		Format:   openai.AudioResponseFormatVerboseJSON,
-		TimestampGranularities: []openai.TranscriptionTimestampGranularity{
-			openai.TranscriptionTimestampGranularityWord,
-			openai.TranscriptionTimestampGranularitySegment,
-		},
-	})
-	if err != nil {
-		return openai.AudioResponse{}, e.classify(ctx, actx, rec, err)
+// malformed recognises a 2xx reply that did not decode.
+func malformed(err error) (string, bool) {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return "empty reply", true
+	case errors.As(err, &syntax), errors.As(err, &typ), errors.Is(err, io.ErrUnexpectedEOF):
+		return "malformed reply: " + err.Error(), true
 	}
-	return resp, nil
+	return "", false
 }
 
 // silent reports whether every sample is within ±silenceThreshold.

@@ -901,50 +901,6 @@ func TestNew(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	t.Parallel()
-	e := &Engine{cfg: Config{Backoff: 100 * time.Millisecond}}
-	for n, want := range []time.Duration{100, 200, 400, 800} {
-		want *= time.Millisecond
-		for range 50 {
-			if got := e.backoff(n + 1); got < want/2 || got > want {
-				t.Fatalf("backoff(%d) = %s, want %s..%s", n+1, got, want/2, want)
-			}
-		}
-	}
-	if got := e.backoff(40); got > maxBackoff || got < maxBackoff/2 {
-		t.Errorf("backoff(40) = %s, want at most %s", got, maxBackoff)
-	}
-}
-
-func TestRetryAfterHeader(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		header, value string
-		want          time.Duration
-		ok            bool
-	}{
-		{"Retry-After", "3", 3 * time.Second, true},
-		{"Retry-After", " 0 ", 0, true},
-		{"Retry-After", "-1", 0, false},
-		{"Retry-After", "soon", 0, false},
-		{"Retry-After", "99999999999999999", 24 * time.Hour, true},
-		{"Retry-After", "Sat, 01 Mar 2025 12:00:07 GMT", 7 * time.Second, true},
-		{"Retry-After", "Sat, 01 Mar 2025 11:00:00 GMT", 0, true},
-		{"Retry-After-Ms", "250", 250 * time.Millisecond, true},
-		{"Retry-After-Ms", "1e300", 24 * time.Hour, true},
-		{"X-Other", "3", 0, false},
-	}
-	for _, tt := range tests {
-		h := http.Header{}
-		h.Set(tt.header, tt.value)
-		if got, ok := retryAfter(h, now); got != tt.want || ok != tt.ok {
-			t.Errorf("%s: %q = %s, %v; want %s, %v", tt.header, tt.value, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestEncodeWAV(t *testing.T) {
 	t.Parallel()
 	for _, pcm := range [][]int16{nil, {0}, {math.MinInt16, -1, 0, 1, math.MaxInt16}, tone(1000)} {

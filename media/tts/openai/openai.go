@@ -19,12 +19,12 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	oa "github.com/sashabaranov/go-openai"
 
+	"github.com/viva-interview/viva/internal/openaicompat"
 	"github.com/viva-interview/viva/media"
 	"github.com/viva-interview/viva/media/tts"
 )
@@ -37,10 +37,14 @@ const (
 	DefaultFormat  = FormatWAV
 	// DefaultPCMRate is the rate of OpenAI's "pcm" replies.
 	DefaultPCMRate = 24000
-	DefaultTimeout = 30 * time.Second
-	DefaultRetries = 2
-	DefaultBackoff = 500 * time.Millisecond
+	DefaultTimeout = openaicompat.DefaultTimeout
+	DefaultRetries = openaicompat.DefaultRetries
+	DefaultBackoff = openaicompat.DefaultBackoff
 )
+
+// maxReplyBytes bounds a reply: 2,000 characters of speech are about three
+// minutes, 8.6 MB of 24 kHz 16-bit PCM.
+const maxReplyBytes = 32 << 20
 
 // Reply formats the engine decodes.
 const (
@@ -87,10 +91,9 @@ type Config struct {
 // concurrent use.
 type Engine struct {
 	cfg  Config
-	host string // for error messages
 	name string
-	http *http.Client
 	log  *slog.Logger
+	api  *openaicompat.Client
 }
 
 var _ tts.Synthesizer = (*Engine)(nil)
@@ -101,15 +104,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
-	u, err := url.Parse(cfg.BaseURL)
+	host, err := openaicompat.ParseBaseURL("openai speech", cfg.BaseURL)
 	if err != nil {
-		return nil, errors.New("openai speech: config: BaseURL is not a valid URL")
-	}
-	switch {
-	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return nil, fmt.Errorf("openai speech: config: BaseURL %q must be an absolute http or https URL", u.Redacted())
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("openai speech: config: BaseURL %q must not have a query or fragment", u.Redacted())
+		return nil, err
 	}
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
@@ -133,36 +130,30 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Speed != 0 && (cfg.Speed < 0.25 || cfg.Speed > 4) {
 		return nil, fmt.Errorf("openai speech: config: Speed %v is outside 0.25..4", cfg.Speed)
 	}
-	switch {
-	case cfg.Timeout < 0:
-		return nil, fmt.Errorf("openai speech: config: Timeout %s is negative", cfg.Timeout)
-	case cfg.Timeout == 0:
-		cfg.Timeout = DefaultTimeout
+	p, err := openaicompat.Policy{Timeout: cfg.Timeout, Retries: cfg.Retries, Backoff: cfg.Backoff}.WithDefaults("openai speech")
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case cfg.Retries < 0:
-		cfg.Retries = 0
-	case cfg.Retries == 0:
-		cfg.Retries = DefaultRetries
-	}
-	switch {
-	case cfg.Backoff < 0:
-		return nil, fmt.Errorf("openai speech: config: Backoff %s is negative", cfg.Backoff)
-	case cfg.Backoff == 0:
-		cfg.Backoff = DefaultBackoff
-	}
+	cfg.Timeout, cfg.Retries, cfg.Backoff = p.Timeout, p.Retries, p.Backoff
 	e := &Engine{
 		cfg:  cfg,
-		host: u.Host,
 		name: "openai:" + cfg.Model + ":" + cfg.Voice,
-		http: cfg.HTTPClient,
 		log:  cfg.Logger,
-	}
-	if e.http == nil {
-		e.http = &http.Client{}
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
+	}
+	e.api = &openaicompat.Client{
+		Engine:        "openai speech",
+		Host:          host,
+		BaseURL:       cfg.BaseURL,
+		APIKey:        cfg.APIKey,
+		Policy:        p,
+		HTTP:          cfg.HTTPClient,
+		Log:           e.log,
+		Unavailable:   tts.ErrUnavailable,
+		MaxReplyBytes: maxReplyBytes,
+		Malformed:     malformed,
 	}
 	e.cfg.HTTPClient, e.cfg.Logger = nil, nil
 	return e, nil
@@ -202,65 +193,38 @@ func (e *Engine) Synthesize(ctx context.Context, text string) (tts.Speech, error
 // call asks until an attempt succeeds, fails for good, or the retries run
 // out; it returns the speech and how many attempts it took.
 func (e *Engine) call(ctx context.Context, text string) (tts.Speech, int, error) {
-	for n := 1; ; n++ {
-		sp, f := e.attempt(ctx, text)
-		if f == nil {
-			return sp, n, nil
+	return openaicompat.Call(ctx, e.api, func(ctx context.Context, api *oa.Client) (tts.Speech, error) {
+		resp, err := api.CreateSpeech(ctx, oa.CreateSpeechRequest{
+			Model:          oa.SpeechModel(e.cfg.Model),
+			Input:          text,
+			Voice:          oa.SpeechVoice(e.cfg.Voice),
+			ResponseFormat: oa.SpeechResponseFormat(e.cfg.Format),
+			Speed:          e.cfg.Speed,
+		})
+		if err != nil {
+			return tts.Speech{}, err
 		}
-		if err := ctx.Err(); err != nil {
-			return tts.Speech{}, n, fmt.Errorf("openai speech: %w", err)
+		defer resp.Close()
+		body, err := io.ReadAll(resp)
+		if err != nil {
+			return tts.Speech{}, err
 		}
-		wait, retry := e.retryWait(ctx, f, n)
-		if !retry {
-			return tts.Speech{}, n, e.unavailable(f, n)
-		}
-		e.log.LogAttrs(ctx, slog.LevelWarn, "openai speech attempt failed",
-			slog.Int("attempt", n),
-			slog.String("failure", string(f.kind)),
-			slog.Int("status", f.status),
-			slog.Duration("retry_in", wait),
-		)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return tts.Speech{}, n, fmt.Errorf("openai speech: %w", ctx.Err())
-		case <-t.C:
-		}
-	}
+		return e.decode(resp.Header(), body)
+	})
 }
 
-// attempt makes one request and reads its reply, bounded by the configured
-// timeout.
-func (e *Engine) attempt(ctx context.Context, text string) (tts.Speech, *failure) {
-	actx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
-	defer cancel()
-	// A client per attempt, so the recorder sees this attempt's reply:
-	// go-openai drops the status and headers of a failed reply, and
-	// Retry-After with them.
-	rec := &recorder{c: e.http}
-	cc := oa.DefaultConfig(e.cfg.APIKey)
-	cc.BaseURL = e.cfg.BaseURL
-	cc.HTTPClient = rec
-	resp, err := oa.NewClientWithConfig(cc).CreateSpeech(actx, oa.CreateSpeechRequest{
-		Model:          oa.SpeechModel(e.cfg.Model),
-		Input:          text,
-		Voice:          oa.SpeechVoice(e.cfg.Voice),
-		ResponseFormat: oa.SpeechResponseFormat(e.cfg.Format),
-		Speed:          e.cfg.Speed,
-	})
-	if err != nil {
-		return tts.Speech{}, e.classify(ctx, actx, rec, err)
+// badReply is a 2xx reply that is not the audio asked for.
+type badReply struct{ msg string }
+
+func (b *badReply) Error() string { return b.msg }
+
+// malformed recognises a 2xx reply that was not audio.
+func malformed(err error) (string, bool) {
+	var bad *badReply
+	if errors.As(err, &bad) {
+		return bad.msg, true
 	}
-	defer resp.Close()
-	body, err := io.ReadAll(resp)
-	if err == nil {
-		var sp tts.Speech
-		if sp, err = e.decode(resp.Header(), body); err == nil {
-			return sp, nil
-		}
-	}
-	return tts.Speech{}, e.classify(ctx, actx, rec, err)
+	return "", false
 }
 
 // decode turns a 2xx reply into speech, or says why it is not audio.
