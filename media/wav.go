@@ -67,8 +67,15 @@ func (c Clip) To16k() []int16 {
 	if c.Rate != 16000 {
 		s = Resample(s, c.Rate, 16000)
 	}
-	out := make([]int16, len(s))
-	for i, v := range s {
+	return ToInt16(s)
+}
+
+// ToInt16 scales samples in [-1, 1] by 32768, rounding and clipping them to
+// the int16 range (NaN reads as silence), so 16-bit audio read as float comes
+// back sample for sample.
+func ToInt16(in []float32) []int16 {
+	out := make([]int16, len(in))
+	for i, v := range in {
 		x := math.Round(float64(v) * 32768)
 		switch {
 		case x > math.MaxInt16:

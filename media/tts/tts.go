@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -91,25 +90,8 @@ func FromClip(c media.Clip, engine string) Speech {
 	return Speech{PCM: FromFloat(c.Samples), Rate: c.Rate, Engine: engine}
 }
 
-// FromFloat scales samples in [-1, 1] by 32768, rounding and clipping them
-// to the int16 range (NaN reads as silence), so 16-bit audio read as float
-// comes back sample for sample.
-func FromFloat(in []float32) []int16 {
-	out := make([]int16, len(in))
-	for i, v := range in {
-		x := math.Round(float64(v) * 32768)
-		switch {
-		case x > math.MaxInt16:
-			x = math.MaxInt16
-		case x < math.MinInt16:
-			x = math.MinInt16
-		case x != x:
-			x = 0
-		}
-		out[i] = int16(x)
-	}
-	return out
-}
+// FromFloat converts samples in [-1, 1] to int16 (see media.ToInt16).
+func FromFloat(in []float32) []int16 { return media.ToInt16(in) }
 
 // Errors callers branch on.
 var (
