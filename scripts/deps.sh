@@ -20,12 +20,12 @@ set -euo pipefail
 # Package lists, shared with the Dockerfile (which runs this script) so the image and a developer's machine
 # install the same things.
 #
-# BUILD_PKGS: the compiler and the C libraries cgo links (PocketSphinx). RUNTIME_PKGS: what a built binary
+# BUILD_PKGS: the compiler and the C libraries cgo links (PocketSphinx, libopus). RUNTIME_PKGS: what a built binary
 # needs (PocketSphinx's libraries and its US-English model). TEST_PKGS: PostgreSQL for the store tests, and
 # flite, espeak-ng and sox, which make the speech the tests transcribe.
-BUILD_PKGS="gcc libc6-dev pkg-config make git ca-certificates libpocketsphinx-dev libsphinxbase-dev"
+BUILD_PKGS="gcc libc6-dev pkg-config make git ca-certificates libpocketsphinx-dev libsphinxbase-dev libopus-dev"
 TEST_PKGS="postgresql postgresql-client procps flite espeak-ng sox"
-RUNTIME_PKGS="ca-certificates tzdata libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us"
+RUNTIME_PKGS="ca-certificates tzdata libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us libopus0"
 
 # The oldest Go minor version that switches toolchains by itself.
 DEPS_GO_MIN_MINOR=21
