@@ -451,9 +451,9 @@ func decode(dst []float32, b []byte, f wavFormat) {
 	le := binary.LittleEndian
 	switch {
 	case f.float && f.bytes == 4:
-		downmix(dst, ch, func(i int) float32 { return clip32(math.Float32frombits(le.Uint32(b[4*i:]))) })
+		downmix(dst, ch, func(i int) float32 { return clip(math.Float32frombits(le.Uint32(b[4*i:]))) })
 	case f.float:
-		downmix(dst, ch, func(i int) float32 { return float32(clip64(math.Float64frombits(le.Uint64(b[8*i:])))) })
+		downmix(dst, ch, func(i int) float32 { return float32(clip(math.Float64frombits(le.Uint64(b[8*i:])))) })
 	case f.bytes == 1:
 		downmix(dst, ch, func(i int) float32 { return float32(int(b[i])-128) / (1 << 7) })
 	case f.bytes == 2:
@@ -492,19 +492,8 @@ func downmix(dst []float32, ch int, sample func(int) float32) {
 	}
 }
 
-func clip32(v float32) float32 {
-	switch {
-	case v > 1:
-		return 1
-	case v < -1:
-		return -1
-	case v == v:
-		return v
-	}
-	return 0 // NaN
-}
-
-func clip64(v float64) float64 {
+// clip limits a float sample to [-1, 1]; NaN reads as silence.
+func clip[F float32 | float64](v F) F {
 	switch {
 	case v > 1:
 		return 1

@@ -26,6 +26,21 @@ type Audio struct {
 // DurationMS is the audio's length in milliseconds.
 func (a Audio) DurationMS() int64 { return int64(len(a.PCM)) * 1000 / SampleRate }
 
+// SilenceThreshold is the largest sample magnitude (about -60 dBFS) of audio
+// that engines treat as silent.
+const SilenceThreshold = 32
+
+// Silent reports whether every sample is within ±SilenceThreshold: engines
+// answer such audio with an empty result and a reason, without decoding it.
+func (a Audio) Silent() bool {
+	for _, s := range a.PCM {
+		if s > SilenceThreshold || s < -SilenceThreshold {
+			return false
+		}
+	}
+	return true
+}
+
 // Result is the transcript of one utterance.
 type Result struct {
 	Text string

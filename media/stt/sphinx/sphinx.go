@@ -264,20 +264,10 @@ func precheck(a stt.Audio) (stt.Result, bool, error) {
 		return stt.Result{}, true, fmt.Errorf("%w: utterance is %d ms, longer than %d ms", stt.ErrBadAudio, a.DurationMS(), stt.MaxUtteranceMS)
 	case len(a.PCM) == 0:
 		return stt.Result{Engine: Name, Words: nil, Reason: "no audio"}, true, nil
-	case silent(a.PCM):
+	case a.Silent():
 		return stt.Result{Engine: Name, Reason: "audio is silent"}, true, nil
 	}
 	return stt.Result{}, false, nil
-}
-
-// silent reports whether no sample rises above -60 dBFS.
-func silent(pcm []int16) bool {
-	for _, s := range pcm {
-		if s > 32 || s < -32 {
-			return false
-		}
-	}
-	return true
 }
 
 func result(words []viva.Word) stt.Result {

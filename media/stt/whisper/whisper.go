@@ -38,9 +38,6 @@ const (
 )
 
 const (
-	// silenceThreshold is the largest sample magnitude (about -60 dBFS) of
-	// audio treated as digital silence and not sent to the server.
-	silenceThreshold = 32
 	// minUtteranceMS is the shortest audio sent; OpenAI refuses anything
 	// under 0.1 s and no word is that short.
 	minUtteranceMS = 100
@@ -167,7 +164,7 @@ func (e *Engine) Transcribe(ctx context.Context, a stt.Audio) (stt.Result, error
 		return stt.Result{}, fmt.Errorf("whisper: %w: %d ms is longer than the %d ms limit", stt.ErrBadAudio, dur, stt.MaxUtteranceMS)
 	case len(a.PCM) == 0:
 		return stt.Result{Engine: e.name, Reason: reasonEmpty}, nil
-	case silent(a.PCM):
+	case a.Silent():
 		return stt.Result{Engine: e.name, Reason: reasonSilent}, nil
 	case dur < minUtteranceMS:
 		return stt.Result{Engine: e.name, Reason: reasonShort}, nil
@@ -219,14 +216,4 @@ func malformed(err error) (string, bool) {
 		return "malformed reply: " + err.Error(), true
 	}
 	return "", false
-}
-
-// silent reports whether every sample is within ±silenceThreshold.
-func silent(pcm []int16) bool {
-	for _, s := range pcm {
-		if s > silenceThreshold || s < -silenceThreshold {
-			return false
-		}
-	}
-	return true
 }
