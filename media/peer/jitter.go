@@ -1,6 +1,12 @@
 package peer
 
-// jitter puts RTP payloads back in sequence order. It holds at most depth
+// packet is one RTP packet's payload and timestamp.
+type packet struct {
+	ts      uint32
+	payload []byte
+}
+
+// jitter puts RTP packets back in sequence order. It holds at most depth
 // packets waiting for a missing one; when more arrive, the missing ones are
 // declared lost. In-order packets pass straight through, so it adds delay
 // only while a gap is open.
@@ -8,7 +14,7 @@ type jitter struct {
 	depth   int
 	started bool
 	next    uint16            // sequence number expected next
-	held    map[uint16][]byte // out-of-order packets waiting for next
+	held    map[uint16]packet // out-of-order packets waiting for next
 }
 
 // resyncGap is the jump in sequence numbers treated as a new stream rather
@@ -16,12 +22,12 @@ type jitter struct {
 const resyncGap = 50
 
 func newJitter(depth int) *jitter {
-	return &jitter{depth: depth, held: make(map[uint16][]byte)}
+	return &jitter{depth: depth, held: make(map[uint16]packet)}
 }
 
 // push takes one packet and calls out, in sequence order, for every packet it
-// releases; a nil payload stands for a lost one.
-func (j *jitter) push(seq uint16, payload []byte, out func([]byte)) {
+// releases; a nil one stands for a lost packet.
+func (j *jitter) push(seq uint16, p packet, out func(*packet)) {
 	if !j.started {
 		j.started, j.next = true, seq
 	}
@@ -30,15 +36,15 @@ func (j *jitter) push(seq uint16, payload []byte, out func([]byte)) {
 	case d < 0:
 		return // late or duplicate: its place was already played or concealed
 	case d >= resyncGap:
-		j.held = make(map[uint16][]byte)
+		j.held = make(map[uint16]packet)
 		j.next = seq
 	}
-	j.held[seq] = payload
+	j.held[seq] = p
 	for {
 		if p, ok := j.held[j.next]; ok {
 			delete(j.held, j.next)
 			j.next++
-			out(p)
+			out(&p)
 			continue
 		}
 		if len(j.held) <= j.depth {

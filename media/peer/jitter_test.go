@@ -24,12 +24,12 @@ func TestJitter(t *testing.T) {
 			j := newJitter(2)
 			var got []int
 			for _, seq := range tt.in {
-				j.push(seq, []byte{byte(seq >> 8), byte(seq)}, func(p []byte) {
+				j.push(seq, packet{ts: uint32(seq) * 960}, func(p *packet) {
 					if p == nil {
 						got = append(got, -1)
 						return
 					}
-					got = append(got, int(p[0])<<8|int(p[1]))
+					got = append(got, int(p.ts/960))
 				})
 			}
 			if !slices.Equal(got, tt.want) {

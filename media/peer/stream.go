@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/viva-interview/viva/media/endpoint"
@@ -18,20 +19,47 @@ const rate = vad.SampleRate
 // declared lost: 60 ms at 20 ms a packet.
 const jitterDepth = 3
 
-// stream is the media path of one incoming track, from RTP payloads to
-// events. It does no I/O and is not safe for concurrent use.
+// maxGap bounds the silence inserted for one jump in RTP timestamps (the
+// sender's DTX, a paused tab). A longer jump is a new stream, not a pause.
+const maxGap = 10 * time.Minute
+
+// rtpPerSample is how many 48 kHz RTP clock ticks one 16 kHz sample spans.
+const rtpPerSample = opus.Rate / rate
+
+// streamConfig is what a stream needs besides its codec pieces.
+type streamConfig struct {
+	log      *slog.Logger
+	vad      vad.Config
+	endpoint endpoint.Config
+	start    time.Duration // the time base at this stream's first sample
+	tail     time.Duration // audio carried by Pause events
+	emit     func(Event)
+	onPacket func(at time.Duration, payload []byte)
+}
+
+// stream is the media path of one incoming track, from RTP packets to
+// events. Its packet method runs on one goroutine; the control setters
+// (words, interviewer, mute) may be called from any, and take effect
+// before the next packet.
 type stream struct {
-	log  *slog.Logger
-	dec  opus.Decoder
-	det  vad.Detector
-	ep   *endpoint.Endpointer
-	jit  *jitter
-	emit func(Event)
+	log      *slog.Logger
+	dec      opus.Decoder
+	det      vad.Detector
+	ep       *endpoint.Endpointer
+	jit      *jitter
+	emit     func(Event)
+	onPacket func(at time.Duration, payload []byte)
+	start    time.Duration
+	tail     int64 // samples
 
 	scratch []int16 // decoder output
 	pending []int16 // decoded samples not yet a whole frame
+	pos     int64   // samples produced so far: the time base, less start
 	frames  int64   // frames fed to the detector
 	lost    int64   // packets concealed
+	gaps    int64   // samples of silence inserted for timestamp jumps
+	tsOK    bool    // nextTS is known
+	nextTS  uint32  // RTP timestamp expected next
 
 	// Verdicts wait here for as long as the detector's hangover, so that
 	// the hangover after speech can be taken back: the endpointer then sees
@@ -39,6 +67,7 @@ type stream struct {
 	delay    []bool
 	hangover int // frames of hangover the detector adds after speech
 	fed      int64
+	muted    int64 // frames withheld from the endpointer while muted
 
 	hist      []int16 // audio kept for the current or next turn
 	histStart int64   // sample index of hist[0]
@@ -46,22 +75,35 @@ type stream struct {
 	inTurn    bool
 	onset     int64 // sample index of the current turn's onset
 	speechEnd int64 // sample index where its speech last paused; -1 if speaking
+
+	mu   sync.Mutex // guards ctl
+	ctl  controls
+	mute bool // the candidate's microphone is muted (applied copy of ctl)
 }
 
-func newStream(log *slog.Logger, vcfg vad.Config, ecfg endpoint.Config, emit func(Event)) (*stream, error) {
+// controls are inputs from other goroutines, waiting for the next packet.
+type controls struct {
+	words       []string
+	wordsSet    bool
+	speaking    bool
+	speakingSet bool
+	mute        bool
+}
+
+func newStream(cfg streamConfig) (*stream, error) {
 	dec, err := opus.NewLibopusDecoder(opus.DecoderConfig{SampleRate: rate})
 	if err != nil {
 		return nil, fmt.Errorf("opus decoder: %w", err)
 	}
-	det, err := vad.New(vcfg)
+	det, err := vad.New(cfg.vad)
 	if err != nil {
 		return nil, err
 	}
-	ep, err := endpoint.New(ecfg)
+	ep, err := endpoint.New(cfg.endpoint)
 	if err != nil {
 		return nil, err
 	}
-	h := vcfg.Hangover
+	h := cfg.vad.Hangover
 	if h == 0 {
 		h = 160 * time.Millisecond // vad.Config's documented default
 	}
@@ -71,8 +113,16 @@ func newStream(log *slog.Logger, vcfg vad.Config, ecfg endpoint.Config, emit fun
 	hangover := max((hs+vad.FrameSamples-1)/vad.FrameSamples-1, 0)
 	c := ep.Config()
 	keep := int((c.MinSpeech + c.BargeIn + time.Second + h).Seconds() * rate)
+	emit, onPacket := cfg.emit, cfg.onPacket
+	if emit == nil {
+		emit = func(Event) {}
+	}
+	if onPacket == nil {
+		onPacket = func(time.Duration, []byte) {}
+	}
 	return &stream{
-		log: log, dec: dec, det: det, ep: ep, jit: newJitter(jitterDepth), emit: emit,
+		log: cfg.log, dec: dec, det: det, ep: ep, jit: newJitter(jitterDepth),
+		emit: emit, onPacket: onPacket, start: cfg.start, tail: samples(cfg.tail),
 		scratch:   make([]int16, opus.MaxPacketSamples*rate/opus.Rate),
 		hangover:  hangover,
 		keep:      keep,
@@ -80,13 +130,61 @@ func newStream(log *slog.Logger, vcfg vad.Config, ecfg endpoint.Config, emit fun
 	}, nil
 }
 
-// packet takes the next RTP packet's sequence number and payload.
-func (s *stream) packet(seq uint16, payload []byte) {
-	s.jit.push(seq, payload, s.decode)
+// packet takes the next RTP packet's sequence number, timestamp and payload.
+func (s *stream) packet(seq uint16, ts uint32, payload []byte) {
+	s.apply()
+	s.jit.push(seq, packet{ts: ts, payload: payload}, s.decode)
 }
 
-// decode decodes one packet in order, or conceals a lost (nil) one.
-func (s *stream) decode(payload []byte) {
+// setWords, setSpeaking and setMute queue inputs for the next packet.
+func (s *stream) setWords(words []string) {
+	s.mu.Lock()
+	s.ctl.words, s.ctl.wordsSet = words, true
+	s.mu.Unlock()
+}
+
+func (s *stream) setSpeaking(speaking bool) {
+	s.mu.Lock()
+	s.ctl.speaking, s.ctl.speakingSet = speaking, true
+	s.mu.Unlock()
+}
+
+func (s *stream) setMute(mute bool) {
+	s.mu.Lock()
+	s.ctl.mute = mute
+	s.mu.Unlock()
+}
+
+// apply hands queued control inputs to the endpointer.
+func (s *stream) apply() {
+	s.mu.Lock()
+	c := s.ctl
+	s.ctl.words, s.ctl.wordsSet, s.ctl.speakingSet = nil, false, false
+	s.mu.Unlock()
+	if c.wordsSet {
+		s.ep.SetWords(c.words)
+	}
+	if c.speakingSet {
+		s.ep.SetInterviewerSpeaking(c.speaking)
+	}
+	s.mute = c.mute
+}
+
+// decode decodes one packet in order, or conceals a lost (nil) one. A jump
+// in RTP timestamps beyond the packets lost (the sender's DTX) becomes
+// silence, so that time keeps following the candidate's clock.
+func (s *stream) decode(p *packet) {
+	var payload []byte
+	if p != nil {
+		payload = p.payload
+		if s.tsOK {
+			if gap := int64(int32(p.ts - s.nextTS)); gap >= rtpPerSample*vad.FrameSamples/2 && gap <= samples(maxGap)*rtpPerSample {
+				s.gaps += gap / rtpPerSample
+				s.produce(make([]int16, gap/rtpPerSample))
+			}
+		}
+		s.tsOK, s.nextTS = true, p.ts
+	}
 	var n int
 	var err error
 	if payload != nil {
@@ -104,7 +202,17 @@ func (s *stream) decode(payload []byte) {
 		s.log.Warn("opus decode", "error", err)
 		return
 	}
-	s.pending = append(s.pending, s.scratch[:n]...)
+	if payload != nil {
+		s.onPacket(s.start+time.Duration(s.pos)*time.Second/rate, payload)
+	}
+	s.nextTS += uint32(n * rtpPerSample)
+	s.produce(s.scratch[:n])
+}
+
+// produce cuts decoded audio into frames for the detector.
+func (s *stream) produce(pcm []int16) {
+	s.pos += int64(len(pcm))
+	s.pending = append(s.pending, pcm...)
 	for len(s.pending) >= vad.FrameSamples {
 		frame := s.pending[:vad.FrameSamples]
 		s.hist = append(s.hist, frame...)
@@ -117,7 +225,8 @@ func (s *stream) decode(payload []byte) {
 
 // verdict queues the detector's verdict on the next frame, taking back the
 // hangover when speech ends, and feeds the endpointer the verdict that
-// leaves the queue.
+// leaves the queue. While the candidate is muted the endpointer is not fed
+// at all: its clock stops, so a muted silence is never an end of turn.
 func (s *stream) verdict(speech bool) {
 	if !speech && len(s.delay) > 0 && s.delay[len(s.delay)-1] {
 		for i := max(len(s.delay)-s.hangover, 0); i < len(s.delay); i++ {
@@ -131,9 +240,13 @@ func (s *stream) verdict(speech bool) {
 	v := s.delay[0]
 	s.delay = s.delay[1:]
 	s.fed++
-	at := time.Duration(s.fed) * endpoint.FrameDuration
-	for _, e := range s.ep.Frame(at, v) {
-		s.event(e)
+	if s.mute {
+		s.muted++
+	} else {
+		at := time.Duration(s.fed-s.muted) * endpoint.FrameDuration
+		for _, e := range s.ep.Frame(at, v) {
+			s.event(e)
+		}
 	}
 	if !s.inTurn && len(s.hist) > s.keep {
 		drop := len(s.hist) - s.keep
@@ -142,14 +255,21 @@ func (s *stream) verdict(speech bool) {
 	}
 }
 
+// event turns an endpointer decision into an Event on the interview's time
+// base, with the turn's audio where the decision calls for it.
 func (s *stream) event(e endpoint.Event) {
-	ev := Event{Event: e}
+	e.At += time.Duration(s.muted) * endpoint.FrameDuration
 	at := samples(e.At)
+	ev := Event{Event: e}
 	switch e.Kind {
 	case endpoint.SpeechStarted:
 		s.inTurn, s.onset, s.speechEnd = true, at, -1
 	case endpoint.Pause:
 		s.speechEnd = at
+		if s.inTurn {
+			from := max(s.onset, at-s.tail)
+			ev.Utterance = &Utterance{StartMS: s.ms(from), PCM: s.slice(from, at)}
+		}
 	case endpoint.Resumed:
 		s.speechEnd = -1
 	case endpoint.EndOfTurn:
@@ -157,14 +277,21 @@ func (s *stream) event(e endpoint.Event) {
 		if end < 0 {
 			end = at
 		}
-		ev.Utterance = &Utterance{StartMS: s.onset * 1000 / rate, PCM: s.slice(s.onset, end)}
+		ev.Utterance = &Utterance{StartMS: s.ms(s.onset), PCM: s.slice(s.onset, end)}
 		s.inTurn = false
 		if i := min(max(end-s.histStart, 0), int64(len(s.hist))); i > 0 {
 			s.hist = append(s.hist[:0], s.hist[i:]...)
 			s.histStart += i
 		}
 	}
+	ev.At += s.start
 	s.emit(ev)
+}
+
+// ms converts a sample index of this stream to milliseconds on the
+// interview's time base.
+func (s *stream) ms(i int64) int64 {
+	return (s.start + time.Duration(i)*time.Second/rate).Milliseconds()
 }
 
 // slice copies the kept audio between two sample indexes.
@@ -172,6 +299,11 @@ func (s *stream) slice(from, to int64) []int16 {
 	from = min(max(from-s.histStart, 0), int64(len(s.hist)))
 	to = min(max(to-s.histStart, from), int64(len(s.hist)))
 	return append([]int16(nil), s.hist[from:to]...)
+}
+
+// now is the time base at the end of the audio decoded so far.
+func (s *stream) now() time.Duration {
+	return s.start + time.Duration(s.pos)*time.Second/rate
 }
 
 func samples(d time.Duration) int64 {

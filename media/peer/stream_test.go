@@ -1,11 +1,14 @@
 package peer
 
 import (
+	"slices"
+	"time"
+
+	"github.com/viva-interview/viva/media/stt/stttest"
 	"log/slog"
 	"testing"
 
 	"github.com/viva-interview/viva/media/endpoint"
-	"github.com/viva-interview/viva/media/vad"
 )
 
 // TestStreamImpaired feeds the media path directly, without a network, with
@@ -27,16 +30,16 @@ func TestStreamImpaired(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var turns []Event
-			s, err := newStream(slog.New(slog.DiscardHandler), vad.Config{}, endpoint.Config{}, func(e Event) {
+			s, err := newStream(streamConfig{log: slog.New(slog.DiscardHandler), emit: func(e Event) {
 				if e.Kind == endpoint.EndOfTurn {
 					turns = append(turns, e)
 				}
-			})
+			}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, i := range tt.order {
-				s.packet(uint16(60000+i), packets[i]) // wraps around mid-stream
+				s.packet(uint16(60000+i), uint32(i*960), packets[i]) // wraps around mid-stream
 			}
 			if s.lost != tt.lost || s.frames != int64(len(packets)) {
 				t.Errorf("concealed %d packets and decoded %d frames, want %d and %d", s.lost, s.frames, tt.lost, len(packets))
@@ -76,4 +79,167 @@ func lost(n int, lost func(int) bool) int64 {
 		}
 	}
 	return c
+}
+
+// TestStreamTimestampGap: a jump in RTP timestamps with no packet lost (the
+// sender's DTX) is silence on the time base, so later turns keep their true
+// times and the recording's packets their true starts.
+func TestStreamTimestampGap(t *testing.T) {
+	t.Parallel()
+	iv := newInterview(t)
+	packets := encode(t, iv.audio)
+	const gap = 2 * time.Second
+	// The gap opens in the silence after the first answer.
+	cut := int((iv.ends[0]+400*time.Millisecond)/(20*time.Millisecond)) + 1
+	var turns []Event
+	var starts []time.Duration
+	s, err := newStream(streamConfig{
+		log: slog.New(slog.DiscardHandler), start: time.Minute,
+		emit: func(e Event) {
+			if e.Kind == endpoint.EndOfTurn {
+				turns = append(turns, e)
+			}
+		},
+		onPacket: func(at time.Duration, _ []byte) { starts = append(starts, at) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range packets {
+		ts := uint32(i * 960)
+		if i >= cut {
+			ts += uint32(gap / time.Second * 48000)
+		}
+		s.packet(uint16(i), ts, p)
+	}
+	if s.lost != 0 {
+		t.Errorf("concealed %d packets, want none", s.lost)
+	}
+	if want := int64(gap / time.Second * rate); s.gaps != want {
+		t.Errorf("inserted %d samples of silence, want %d", s.gaps, want)
+	}
+	if len(starts) != len(packets) {
+		t.Fatalf("%d packets reported, want %d", len(starts), len(packets))
+	}
+	for _, i := range []int{0, cut - 1, cut, len(packets) - 1} {
+		want := time.Minute + time.Duration(i)*20*time.Millisecond
+		if i >= cut {
+			want += gap
+		}
+		if starts[i] != want {
+			t.Errorf("packet %d starts at %v, want %v", i, starts[i], want)
+		}
+	}
+	// Shift the truth the way the stream should have.
+	for i := range iv.onsets {
+		iv.onsets[i] += time.Minute
+		iv.ends[i] += time.Minute
+		if i > 0 {
+			iv.onsets[i] += gap
+			iv.ends[i] += gap
+		}
+	}
+	iv.check(t, turns)
+}
+
+// TestStreamThinkingPause: the words of a partial transcript reach the
+// endpointer between packets, so a pause after "because" is a thinking pause
+// and not an end of turn; the Pause event carries the turn's tail for that
+// partial transcript.
+func TestStreamThinkingPause(t *testing.T) {
+	t.Parallel()
+	speech := speechOnly(stttest.Say(t, "rms", "We shard the index because"), 3*rate)
+	more := speechOnly(stttest.Say(t, "rms", "the corpus no longer fits."), 3*rate)
+	audio := make([]int16, rate/2)
+	audio = append(audio, speech...)
+	audio = append(audio, make([]int16, rate*3/2)...) // a 1.5 s think
+	audio = append(audio, more...)
+	audio = append(audio, make([]int16, rate*3/2)...)
+	packets := encode(t, audio)
+
+	var s *stream
+	var events []Event
+	pauses := 0
+	var err error
+	s, err = newStream(streamConfig{log: slog.New(slog.DiscardHandler), tail: time.Second, emit: func(e Event) {
+		events = append(events, e)
+		if e.Kind == endpoint.Pause && e.Utterance != nil {
+			// What the live path does with a quick partial of the tail.
+			if len(e.Utterance.PCM) > rate || len(e.Utterance.PCM) == 0 {
+				t.Errorf("pause carried %d samples, want up to 1 s", len(e.Utterance.PCM))
+			}
+			pauses++
+			if pauses == 1 {
+				s.setWords([]string{"we", "shard", "the", "index", "because"})
+			} else {
+				s.setWords([]string{"the", "corpus", "no", "longer", "fits"})
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range packets {
+		s.packet(uint16(i), uint32(i*960), p)
+	}
+	var kinds []endpoint.Kind
+	for _, e := range events {
+		t.Log(e.Event)
+		kinds = append(kinds, e.Kind)
+	}
+	want := []endpoint.Kind{endpoint.SpeechStarted, endpoint.Pause, endpoint.ThinkingExtended, endpoint.Resumed}
+	if len(kinds) < len(want) || !slices.Equal(kinds[:len(want)], want) {
+		t.Fatalf("events %v, want them to begin %v", kinds, want)
+	}
+	ends := 0
+	for _, e := range events {
+		if e.Kind == endpoint.EndOfTurn {
+			ends++
+			if got, min := time.Duration(len(e.Utterance.PCM))*time.Second/rate, 4*time.Second; got < min {
+				t.Errorf("the turn's utterance is %v, want both halves (over %v)", got, min)
+			}
+		}
+	}
+	if ends != 1 {
+		t.Errorf("%d ends of turn, want 1", ends)
+	}
+}
+
+// TestStreamMute: silence while muted never ends a turn; the turn ends after
+// the unmute.
+func TestStreamMute(t *testing.T) {
+	t.Parallel()
+	speech := speechOnly(stttest.Say(t, "rms", "Let me check my notes."), 3*rate)
+	audio := append(make([]int16, rate/2), speech...)
+	audio = append(audio, make([]int16, 3*rate)...)
+	packets := encode(t, audio)
+	var ends []Event
+	s, err := newStream(streamConfig{log: slog.New(slog.DiscardHandler), emit: func(e Event) {
+		if e.Kind == endpoint.EndOfTurn {
+			ends = append(ends, e)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	speechEnd := (rate/2 + len(speech)) / 960 * 3
+	unmute := speechEnd + 100 // two seconds of muted silence
+	for i, p := range packets {
+		switch i {
+		case speechEnd:
+			s.setMute(true)
+		case unmute:
+			s.setMute(false)
+		}
+		s.packet(uint16(i), uint32(i*960), p)
+	}
+	if len(ends) != 1 {
+		t.Fatalf("%d ends of turn, want 1", len(ends))
+	}
+	// The endpointer's clock stopped while muted: the turn ends 0.8 s of
+	// unmuted silence after the speech, on the interview's time base 2 s
+	// later than it would have.
+	if got, min := ends[0].At, time.Duration(unmute)*20*time.Millisecond; got < min {
+		t.Errorf("end of turn at %v, before the unmute at %v", got, min)
+	}
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	pmedia "github.com/pion/webrtc/v4/pkg/media"
 	"go.uber.org/goleak"
@@ -72,7 +76,7 @@ func (c *candidate) close() {
 }
 
 // connect negotiates with r and waits until the connection is up.
-func (c *candidate) connect(t *testing.T, r *Receiver) {
+func (c *candidate) connect(t *testing.T, r *Peer) {
 	t.Helper()
 	offer, err := c.pc.CreateOffer(nil)
 	if err != nil {
@@ -222,9 +226,9 @@ func speechOnly(pcm []int16, limit int) []int16 {
 
 func abs(s int16) int { return int(math.Abs(float64(s))) }
 
-func newReceiver(t *testing.T, events chan<- Event) *Receiver {
+func newReceiver(t *testing.T, events chan<- Event) *Peer {
 	t.Helper()
-	r, err := NewReceiver(Config{OnEvent: func(e Event) {
+	r, err := New(Config{OnEvent: func(e Event) {
 		select {
 		case events <- e:
 		default:
@@ -375,5 +379,255 @@ func TestReceiverRejectsOffer(t *testing.T) {
 				t.Errorf("HandleOffer: %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// listener reads the interviewer's track on the candidate's side, noting
+// when each packet arrived.
+type listener struct {
+	mu      sync.Mutex
+	arrived []time.Time
+	packets []*rtp.Packet
+}
+
+func (l *listener) listen(c *candidate) {
+	c.pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			p, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			l.mu.Lock()
+			l.arrived = append(l.arrived, time.Now())
+			l.packets = append(l.packets, p)
+			l.mu.Unlock()
+		}
+	})
+}
+
+func (l *listener) snapshot() ([]time.Time, []*rtp.Packet) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.arrived), slices.Clone(l.packets)
+}
+
+// trickle connects c and p with trickle ICE both ways.
+func trickle(t *testing.T, c *candidate, events chan<- Event) *Peer {
+	t.Helper()
+	var mu sync.Mutex // the candidate buffers the server's early candidates
+	var early []webrtc.ICECandidateInit
+	answered := false
+	p, err := New(Config{
+		OnEvent: func(e Event) {
+			select {
+			case events <- e:
+			default:
+			}
+		},
+		OnCandidate: func(ic *webrtc.ICECandidate) {
+			if ic == nil {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !answered {
+				early = append(early, ic.ToJSON())
+				return
+			}
+			if err := c.pc.AddICECandidate(ic.ToJSON()); err != nil {
+				t.Errorf("candidate: %v", err)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	c.pc.OnICECandidate(func(ic *webrtc.ICECandidate) {
+		if ic != nil {
+			if err := p.AddCandidate(ic.ToJSON()); err != nil {
+				t.Errorf("AddCandidate: %v", err)
+			}
+		}
+	})
+	offer, err := c.pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	answer, err := p.HandleOffer(ctx, offer.SDP)
+	if err != nil {
+		t.Fatalf("HandleOffer: %v", err)
+	}
+	if strings.Contains(answer, "a=candidate") {
+		t.Errorf("a trickle answer carries candidates")
+	}
+	mu.Lock()
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		mu.Unlock()
+		t.Fatal(err)
+	}
+	answered = true
+	for _, ic := range early {
+		if err := c.pc.AddICECandidate(ic); err != nil {
+			t.Errorf("candidate: %v", err)
+		}
+	}
+	mu.Unlock()
+	select {
+	case <-c.up:
+	case <-time.After(5 * time.Second):
+		t.Fatal("connection not up after 5 s")
+	}
+	return p
+}
+
+// tone is d of a 440 Hz tone at 48 kHz.
+func tone(d time.Duration) []int16 {
+	pcm := make([]int16, int(d.Seconds()*opus.Rate))
+	for i := range pcm {
+		pcm[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/opus.Rate))
+	}
+	return pcm
+}
+
+// TestPeerSay: the interviewer's voice reaches the candidate over trickle
+// ICE, paced in real time, with RTP timestamps on the interview's time base.
+func TestPeerSay(t *testing.T) {
+	t.Parallel()
+	c := newCandidate(t)
+	var l listener
+	l.listen(c)
+	p := trickle(t, c, make(chan Event, 64))
+	stop := make(chan struct{})
+	sent := make(chan struct{})
+	go func() { // the candidate's open microphone
+		defer close(sent)
+		c.send(t, encode(t, make([]int16, 10*rate)), stop)
+	}()
+	defer func() { close(stop); <-sent }()
+	waitStarted(t, p)
+
+	const length = 2 * time.Second
+	var frames []time.Duration
+	start := time.Now()
+	sp, err := p.Say(context.Background(), tone(length), func(at time.Duration, _ []byte) { frames = append(frames, at) })
+	took := time.Since(start)
+	if err != nil || sp.Interrupted || sp.Sent != length {
+		t.Fatalf("Say: %+v, %v; want %v sent uninterrupted", sp, err, length)
+	}
+	if took < length-Lead-50*time.Millisecond {
+		t.Errorf("Say took %v for %v of audio: not paced", took, length)
+	}
+	if len(frames) != 100 || frames[1]-frames[0] != 20*time.Millisecond {
+		t.Errorf("onFrame saw %d frames, want 100 at 20 ms steps", len(frames))
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		arrived, packets := l.snapshot()
+		if len(packets) == 100 {
+			for i := 1; i < len(packets); i++ {
+				if d := packets[i].Timestamp - packets[i-1].Timestamp; d != 960 {
+					t.Fatalf("packet %d: timestamp step %d, want 960", i, d)
+				}
+			}
+			if spread := arrived[99].Sub(arrived[0]); spread < length-Lead-60*time.Millisecond {
+				t.Errorf("100 packets arrived over %v: not paced", spread)
+			}
+			dec, err := opus.NewLibopusDecoder(opus.DecoderConfig{SampleRate: opus.Rate})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := make([]int16, opus.MaxPacketSamples)
+			var n int
+			for _, pkt := range packets[:50] {
+				if n, err = dec.Decode(pkt.Payload, out); err != nil || n != opus.FrameSamples {
+					t.Fatalf("decode: %d samples, %v", n, err)
+				}
+			}
+			if peak := peakOf(out[:n]); peak < 4000 {
+				t.Errorf("decoded peak %d: the tone did not arrive", peak)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d packets arrived, want 100", len(packets))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func peakOf(pcm []int16) int {
+	peak := 0
+	for _, s := range pcm {
+		peak = max(peak, abs(s))
+	}
+	return peak
+}
+
+// TestPeerBargeIn: the candidate speaking over the interviewer silences its
+// voice within Lead and a frame or two of the barge-in decision.
+func TestPeerBargeIn(t *testing.T) {
+	t.Parallel()
+	c := newCandidate(t)
+	var l listener
+	l.listen(c)
+	events := make(chan Event, 256)
+	var bargeAt atomic.Int64
+	p := trickle(t, c, events)
+	// Speech 1 s into a 6 s prompt.
+	audio := make([]int16, rate)
+	audio = append(audio, speechOnly(stttest.Say(t, "rms", "Sorry, can I ask something first?"), 3*rate)...)
+	audio = append(audio, make([]int16, 3*rate)...)
+	stop := make(chan struct{})
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		c.send(t, encode(t, audio), stop)
+	}()
+	defer func() { close(stop); <-sent }()
+	go func() {
+		for e := range events {
+			if e.Kind == endpoint.BargeIn {
+				bargeAt.CompareAndSwap(0, time.Now().UnixNano())
+			}
+		}
+	}()
+	defer close(events) // p is closed below, before this runs: no more events
+	waitStarted(t, p)
+	sp, err := p.Say(context.Background(), tone(6*time.Second), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sp.Interrupted || sp.Sent >= 6*time.Second {
+		t.Fatalf("Say %+v: want it interrupted", sp)
+	}
+	time.Sleep(300 * time.Millisecond) // let the last packets land
+	_ = p.Close()
+	arrived, _ := l.snapshot()
+	if bargeAt.Load() == 0 || len(arrived) == 0 {
+		t.Fatalf("barge-in seen: %v, packets: %d", bargeAt.Load() != 0, len(arrived))
+	}
+	silencedAfter := arrived[len(arrived)-1].Sub(time.Unix(0, bargeAt.Load()))
+	t.Logf("interviewer spoke %v; its last packet arrived %v after the barge-in decision", sp.Sent, silencedAfter)
+	if silencedAfter > Lead+100*time.Millisecond {
+		t.Errorf("last interviewer packet %v after the barge-in, want within about %v", silencedAfter, Lead+frame)
+	}
+}
+
+// waitStarted waits for the candidate's first packet to reach p: from then
+// on the connection is up on the server's side too.
+func waitStarted(t *testing.T, p *Peer) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for p.started.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no candidate packet within 5 s")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
