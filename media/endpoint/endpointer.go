@@ -88,6 +88,7 @@ type Endpointer struct {
 	last        time.Duration // end of the last frame
 	interviewer bool
 	lastWord    string // normalised last word of the turn so far
+	awaiting    bool   // words for the current pause are on their way
 
 	// Between turns: the current run of speech, not yet a turn.
 	inRun    bool
@@ -159,6 +160,18 @@ func (e *Endpointer) Config() Config {
 // is kept; words may also hold phrases, whose last word counts.
 func (e *Endpointer) SetWords(words []string) {
 	e.lastWord = lastWord(words)
+	e.awaiting = false
+}
+
+// ExpectWords says that the words spoken before the current pause are being
+// recognised and will come with SetWords: until they do, silence alone does
+// not end the turn (the words may show it unfinished), for at most
+// Config.MaxThinking. Call it when a Pause is reported; it does nothing
+// outside a pause.
+func (e *Endpointer) ExpectWords() {
+	if e.state == paused {
+		e.awaiting = true
+	}
 }
 
 // SetInterviewerSpeaking says whether the interviewer's audio is playing.
@@ -177,6 +190,7 @@ func (e *Endpointer) Reset() {
 	e.overlap = false
 	e.extended = false
 	e.lastWord = ""
+	e.awaiting = false
 }
 
 // Frame takes the detector's verdict on the next frame, which ends at at on
@@ -209,7 +223,7 @@ func (e *Endpointer) Frame(at time.Duration, speech bool) []Event {
 		if !speech {
 			return e.silent(at)
 		}
-		e.state, e.speechOnset = speaking, start
+		e.state, e.speechOnset, e.awaiting = speaking, start, false
 		return []Event{{Resumed, start, "speech after " + dur(start-e.silenceOnset) + " of silence"}}
 	}
 
@@ -258,6 +272,12 @@ func (e *Endpointer) silent(at time.Duration) []Event {
 	if at-e.silenceOnset < e.cfg.Silence {
 		return nil
 	}
+	if e.awaiting {
+		if at-e.silenceOnset >= e.cfg.MaxThinking {
+			return e.end(at, dur(e.cfg.MaxThinking)+" silence; the words before it were not recognised in time")
+		}
+		return nil
+	}
 	if _, ok := e.unfinished[e.lastWord]; ok {
 		if at-e.silenceOnset >= e.cfg.MaxThinking {
 			return e.end(at, dur(e.cfg.MaxThinking)+" silence after unfinished '"+e.lastWord+"'")
@@ -276,7 +296,7 @@ func (e *Endpointer) silent(at time.Duration) []Event {
 }
 
 func (e *Endpointer) end(at time.Duration, reason string) []Event {
-	e.state, e.extended, e.lastWord = idle, false, ""
+	e.state, e.extended, e.lastWord, e.awaiting = idle, false, "", false
 	return []Event{{EndOfTurn, at, reason}}
 }
 

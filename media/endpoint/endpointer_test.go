@@ -9,7 +9,8 @@ import (
 
 // play feeds e a script of comma-separated steps, in 20 ms frames starting
 // at *now, and returns the events. Steps: "speech 1.2s", "silence 900ms",
-// "words I chose it because", "interviewer on", "interviewer off", "reset".
+// "words I chose it because", "interviewer on", "interviewer off", "reset",
+// "expect" (words are on their way).
 func play(t testing.TB, e *Endpointer, now *time.Duration, script string) []Event {
 	t.Helper()
 	var evs []Event
@@ -31,6 +32,8 @@ func play(t testing.TB, e *Endpointer, now *time.Duration, script string) []Even
 			e.SetInterviewerSpeaking(arg == "on")
 		case "reset":
 			e.Reset()
+		case "expect":
+			e.ExpectWords()
 		default:
 			t.Fatalf("bad step %q", step)
 		}
@@ -101,6 +104,24 @@ func TestEndpointer(t *testing.T) {
 			script: "silence 500ms, speech 1s, silence 1s",
 			want:   "speech_started@500ms pause@1.5s end_of_turn@2.3s",
 			reason: "no words recognised",
+		},
+		{
+			name:   "awaited words hold the end of turn until they come",
+			script: "speech 2s, silence 20ms, expect, silence 1180ms, words I chose it., silence 20ms",
+			want:   "speech_started@0s pause@2s end_of_turn@3.22s",
+			reason: "after a finished sentence",
+		},
+		{
+			name:   "awaited words that show a thinking pause",
+			script: "speech 2s, silence 20ms, expect, silence 1s, words I chose it because, silence 600ms",
+			want:   "speech_started@0s pause@2s thinking_extended@3.04s",
+			reason: "unfinished 'because'",
+		},
+		{
+			name:   "awaited words that never come end the turn at MaxThinking",
+			script: "speech 2s, silence 20ms, expect, silence 3s",
+			want:   "speech_started@0s pause@2s end_of_turn@4.5s",
+			reason: "not recognised in time",
 		},
 		{
 			name:   "think pause after because does not end the turn",

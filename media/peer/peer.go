@@ -28,9 +28,6 @@ var (
 	ErrClosed = errors.New("peer closed")
 )
 
-// DefaultTail is how much of the turn a Pause event carries by default.
-const DefaultTail = 4 * time.Second
-
 // Config configures a Peer. The zero value is usable.
 type Config struct {
 	// Logger receives the connection's diagnostics; nil discards them.
@@ -43,10 +40,11 @@ type Config struct {
 	// zero for the first connection, the time reached so far after a
 	// reconnect.
 	Start time.Duration
-	// Tail is how much audio before a pause a Pause event carries (for a
-	// quick partial transcript of the turn's last words). Default
-	// DefaultTail.
-	Tail time.Duration
+	// AwaitWords says the caller transcribes each Pause's segment and
+	// hands its words to SetWords: the endpointer then waits for them
+	// (up to Endpoint.MaxThinking) before it ends a turn, so that a pause
+	// after "because" is not taken for the end.
+	AwaitWords bool
 
 	// OnEvent receives every decision, in order, from the goroutine reading
 	// the candidate's track. It must not block for long: the track is not
@@ -98,9 +96,6 @@ func New(cfg Config) (*Peer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Tail <= 0 {
-		cfg.Tail = DefaultTail
-	}
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
 		RTPCodecCapability: opusCodec, PayloadType: 111,
@@ -119,7 +114,7 @@ func New(cfg Config) (*Peer, error) {
 	p := &Peer{log: log, cfg: cfg, pc: pc, closed: make(chan struct{})}
 	onEvent := cfg.OnEvent
 	p.st, err = newStream(streamConfig{
-		log: log, vad: cfg.VAD, endpoint: cfg.Endpoint, start: cfg.Start, tail: cfg.Tail,
+		log: log, vad: cfg.VAD, endpoint: cfg.Endpoint, start: cfg.Start, await: cfg.AwaitWords,
 		onPacket: cfg.OnPacket,
 		emit: func(e Event) {
 			if e.Kind == endpoint.BargeIn {
@@ -321,7 +316,8 @@ func (p *Peer) isClosed() bool {
 }
 
 // Close closes the connection, stops the interviewer's voice and waits for
-// the track reader to return. It is safe to call more than once; later calls
+// the track reader to return. A turn still open is ended: its EndOfTurn
+// event, with the audio heard so far, is the last event. It is safe to call more than once; later calls
 // return the first's result.
 func (p *Peer) Close() error {
 	p.closeOnce.Do(func() {
@@ -330,6 +326,7 @@ func (p *Peer) Close() error {
 		p.mu.Unlock()
 		p.closeErr = p.pc.Close()
 		p.wg.Wait()
+		p.st.flush()
 	})
 	return p.closeErr
 }

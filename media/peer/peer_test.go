@@ -175,35 +175,76 @@ func newInterview(t *testing.T) interview {
 	return iv
 }
 
-// check compares the ends of turn with the true speech: onset and end of turn
-// within 150 ms, utterance length within 300 ms.
-func (iv interview) check(t *testing.T, turns []Event) {
+// check compares the turns in events with the true speech: onset and end
+// of turn within 150 ms, the turn's audio (its segments joined) within
+// 300 ms of the speech's length.
+func (iv interview) check(t *testing.T, events []Event) {
 	t.Helper()
 	const tol = 150 * time.Millisecond
+	turns := turnsOf(t, events)
 	if len(turns) != len(iv.onsets) {
 		t.Fatalf("got %d ends of turn, want %d", len(turns), len(iv.onsets))
 	}
 	silence := endpoint.DefaultSilence
-	for i, e := range turns {
-		u := e.Utterance
-		if u == nil {
-			t.Fatalf("turn %d: end of turn without an utterance", i)
-		}
-		start := time.Duration(u.StartMS) * time.Millisecond
-		length := time.Duration(len(u.PCM)) * time.Second / rate
+	for i, tu := range turns {
+		length := time.Duration(len(tu.pcm)) * time.Second / rate
 		speech := iv.ends[i] - iv.onsets[i]
-		t.Logf("turn %d: onset error %v, end-of-turn error %v, utterance %v for %v of speech",
-			i, start-iv.onsets[i], e.At-(iv.ends[i]+silence), length, speech)
-		if d := start - iv.onsets[i]; d < -tol || d > tol {
-			t.Errorf("turn %d: starts at %v, speech began at %v", i, start, iv.onsets[i])
+		t.Logf("turn %d: onset error %v, end-of-turn error %v, audio %v for %v of speech in %d segments",
+			i, tu.start-iv.onsets[i], tu.end-(iv.ends[i]+silence), length, speech, tu.segments)
+		if d := tu.start - iv.onsets[i]; d < -tol || d > tol {
+			t.Errorf("turn %d: starts at %v, speech began at %v", i, tu.start, iv.onsets[i])
 		}
-		if d := e.At - (iv.ends[i] + silence); d < -tol || d > tol {
-			t.Errorf("turn %d: ended at %v, want %v (speech end %v + %v)", i, e.At, iv.ends[i]+silence, iv.ends[i], silence)
+		if d := tu.end - (iv.ends[i] + silence); d < -tol || d > tol {
+			t.Errorf("turn %d: ended at %v, want %v (speech end %v + %v)", i, tu.end, iv.ends[i]+silence, iv.ends[i], silence)
 		}
 		if d := length - speech; d < -2*tol || d > 2*tol {
-			t.Errorf("turn %d: utterance is %v long, speech %v", i, length, speech)
+			t.Errorf("turn %d: audio is %v long, speech %v", i, length, speech)
 		}
 	}
+}
+
+// turn is one turn put back together from its events.
+type turn struct {
+	start, end time.Duration // first segment's start, end of turn
+	pcm        []int16
+	segments   int
+}
+
+// turnsOf joins each turn's segments, checking that they follow each other
+// without overlap.
+func turnsOf(t *testing.T, events []Event) []turn {
+	t.Helper()
+	var turns []turn
+	var cur *turn
+	for _, e := range events {
+		switch e.Kind {
+		case endpoint.SpeechStarted:
+			cur = &turn{start: -1}
+		case endpoint.Pause, endpoint.EndOfTurn:
+			if cur == nil {
+				t.Fatalf("%v outside a turn", e.Event)
+			}
+			if e.Segment == nil {
+				t.Fatalf("%v without a segment", e.Event)
+			}
+			at := time.Duration(e.Segment.StartMS) * time.Millisecond
+			if cur.start < 0 {
+				cur.start = at
+			} else if want := cur.start + time.Duration(len(cur.pcm))*time.Second/rate; len(e.Segment.PCM) > 0 && (at-want > 20*time.Millisecond || want-at > 20*time.Millisecond) {
+				t.Errorf("segment at %v, want it right after the last at %v", at, want)
+			}
+			if len(e.Segment.PCM) > 0 {
+				cur.segments++
+			}
+			cur.pcm = append(cur.pcm, e.Segment.PCM...)
+			if e.Kind == endpoint.EndOfTurn {
+				cur.end = e.At
+				turns = append(turns, *cur)
+				cur = nil
+			}
+		}
+	}
+	return turns
 }
 
 // speechOnly trims a clip to its first and last loud samples and to at most
@@ -252,17 +293,19 @@ func TestReceiverTurns(t *testing.T) {
 	c.connect(t, r)
 	c.send(t, packets, nil)
 
-	var turns []Event
+	var all []Event
+	turns := 0
 	deadline := time.After(3 * time.Second)
-	for len(turns) < len(iv.onsets) {
+	for turns < len(iv.onsets) {
 		select {
 		case e := <-events:
 			t.Logf("%v", e.Event)
+			all = append(all, e)
 			if e.Kind == endpoint.EndOfTurn {
-				turns = append(turns, e)
+				turns++
 			}
 		case <-deadline:
-			t.Fatalf("got %d ends of turn, want %d", len(turns), len(iv.onsets))
+			t.Fatalf("got %d ends of turn, want %d", turns, len(iv.onsets))
 		}
 	}
 	if err := r.Close(); err != nil {
@@ -273,7 +316,7 @@ func TestReceiverTurns(t *testing.T) {
 			t.Errorf("extra end of turn: %v", e.Event)
 		}
 	}
-	iv.check(t, turns)
+	iv.check(t, all)
 }
 
 func TestReceiverCloseWhileReceiving(t *testing.T) {

@@ -32,7 +32,7 @@ type streamConfig struct {
 	vad      vad.Config
 	endpoint endpoint.Config
 	start    time.Duration // the time base at this stream's first sample
-	tail     time.Duration // audio carried by Pause events
+	await    bool          // each Pause's words will come with setWords
 	emit     func(Event)
 	onPacket func(at time.Duration, payload []byte)
 }
@@ -50,7 +50,7 @@ type stream struct {
 	emit     func(Event)
 	onPacket func(at time.Duration, payload []byte)
 	start    time.Duration
-	tail     int64 // samples
+	await    bool
 
 	scratch []int16 // decoder output
 	pending []int16 // decoded samples not yet a whole frame
@@ -74,6 +74,7 @@ type stream struct {
 	keep      int     // samples kept while no turn is open
 	inTurn    bool
 	onset     int64 // sample index of the current turn's onset
+	segStart  int64 // sample index where the turn's audio not yet reported starts
 	speechEnd int64 // sample index where its speech last paused; -1 if speaking
 
 	mu   sync.Mutex // guards ctl
@@ -122,7 +123,7 @@ func newStream(cfg streamConfig) (*stream, error) {
 	}
 	return &stream{
 		log: cfg.log, dec: dec, det: det, ep: ep, jit: newJitter(jitterDepth),
-		emit: emit, onPacket: onPacket, start: cfg.start, tail: samples(cfg.tail),
+		emit: emit, onPacket: onPacket, start: cfg.start, await: cfg.await,
 		scratch:   make([]int16, opus.MaxPacketSamples*rate/opus.Rate),
 		hangover:  hangover,
 		keep:      keep,
@@ -256,19 +257,25 @@ func (s *stream) verdict(speech bool) {
 }
 
 // event turns an endpointer decision into an Event on the interview's time
-// base, with the turn's audio where the decision calls for it.
+// base, with the turn's audio where the decision calls for it: each pause
+// reports the speech since the previous one, so that speech recognition
+// keeps pace with a long answer.
 func (s *stream) event(e endpoint.Event) {
 	e.At += time.Duration(s.muted) * endpoint.FrameDuration
 	at := samples(e.At)
 	ev := Event{Event: e}
 	switch e.Kind {
 	case endpoint.SpeechStarted:
-		s.inTurn, s.onset, s.speechEnd = true, at, -1
+		s.inTurn, s.onset, s.segStart, s.speechEnd = true, at, at, -1
 	case endpoint.Pause:
 		s.speechEnd = at
 		if s.inTurn {
-			from := max(s.onset, at-s.tail)
-			ev.Utterance = &Utterance{StartMS: s.ms(from), PCM: s.slice(from, at)}
+			ev.Segment = &Utterance{StartMS: s.ms(s.segStart), PCM: s.slice(s.segStart, at)}
+			s.segStart = at
+			s.trim(at)
+			if s.await {
+				s.ep.ExpectWords()
+			}
 		}
 	case endpoint.Resumed:
 		s.speechEnd = -1
@@ -277,15 +284,31 @@ func (s *stream) event(e endpoint.Event) {
 		if end < 0 {
 			end = at
 		}
-		ev.Utterance = &Utterance{StartMS: s.ms(s.onset), PCM: s.slice(s.onset, end)}
+		ev.Segment = &Utterance{StartMS: s.ms(s.segStart), PCM: s.slice(s.segStart, end)}
 		s.inTurn = false
-		if i := min(max(end-s.histStart, 0), int64(len(s.hist))); i > 0 {
-			s.hist = append(s.hist[:0], s.hist[i:]...)
-			s.histStart += i
-		}
+		s.trim(end)
 	}
 	ev.At += s.start
 	s.emit(ev)
+}
+
+// trim forgets the audio before sample index i.
+func (s *stream) trim(i int64) {
+	if n := min(max(i-s.histStart, 0), int64(len(s.hist))); n > 0 {
+		s.hist = append(s.hist[:0], s.hist[n:]...)
+		s.histStart += n
+	}
+}
+
+// flush ends a turn that is still open, with the audio heard so far: the
+// connection is closing mid-answer, and what was said must not be lost.
+func (s *stream) flush() {
+	if !s.inTurn {
+		return
+	}
+	at := time.Duration(s.pos) * time.Second / rate
+	s.event(endpoint.Event{Kind: endpoint.EndOfTurn, At: at - time.Duration(s.muted)*endpoint.FrameDuration,
+		Reason: "the connection closed mid-turn"})
 }
 
 // ms converts a sample index of this stream to milliseconds on the

@@ -31,9 +31,7 @@ func TestStreamImpaired(t *testing.T) {
 			t.Parallel()
 			var turns []Event
 			s, err := newStream(streamConfig{log: slog.New(slog.DiscardHandler), emit: func(e Event) {
-				if e.Kind == endpoint.EndOfTurn {
-					turns = append(turns, e)
-				}
+				turns = append(turns, e)
 			}})
 			if err != nil {
 				t.Fatal(err)
@@ -95,11 +93,7 @@ func TestStreamTimestampGap(t *testing.T) {
 	var starts []time.Duration
 	s, err := newStream(streamConfig{
 		log: slog.New(slog.DiscardHandler), start: time.Minute,
-		emit: func(e Event) {
-			if e.Kind == endpoint.EndOfTurn {
-				turns = append(turns, e)
-			}
-		},
+		emit: func(e Event) { turns = append(turns, e) },
 		onPacket: func(at time.Duration, _ []byte) { starts = append(starts, at) },
 	})
 	if err != nil {
@@ -161,12 +155,13 @@ func TestStreamThinkingPause(t *testing.T) {
 	var events []Event
 	pauses := 0
 	var err error
-	s, err = newStream(streamConfig{log: slog.New(slog.DiscardHandler), tail: time.Second, emit: func(e Event) {
+	s, err = newStream(streamConfig{log: slog.New(slog.DiscardHandler), await: true, emit: func(e Event) {
 		events = append(events, e)
-		if e.Kind == endpoint.Pause && e.Utterance != nil {
-			// What the live path does with a quick partial of the tail.
-			if len(e.Utterance.PCM) > rate || len(e.Utterance.PCM) == 0 {
-				t.Errorf("pause carried %d samples, want up to 1 s", len(e.Utterance.PCM))
+		if e.Kind == endpoint.Pause {
+			// What the live path does: transcribe the segment and hand
+			// its words back, here at once.
+			if e.Segment == nil || len(e.Segment.PCM) == 0 {
+				t.Errorf("pause without a segment")
 			}
 			pauses++
 			if pauses == 1 {
@@ -191,17 +186,12 @@ func TestStreamThinkingPause(t *testing.T) {
 	if len(kinds) < len(want) || !slices.Equal(kinds[:len(want)], want) {
 		t.Fatalf("events %v, want them to begin %v", kinds, want)
 	}
-	ends := 0
-	for _, e := range events {
-		if e.Kind == endpoint.EndOfTurn {
-			ends++
-			if got, min := time.Duration(len(e.Utterance.PCM))*time.Second/rate, 4*time.Second; got < min {
-				t.Errorf("the turn's utterance is %v, want both halves (over %v)", got, min)
-			}
-		}
+	turns := turnsOf(t, events)
+	if len(turns) != 1 {
+		t.Fatalf("%d ends of turn, want 1", len(turns))
 	}
-	if ends != 1 {
-		t.Errorf("%d ends of turn, want 1", ends)
+	if got, want := time.Duration(len(turns[0].pcm))*time.Second/rate, time.Duration(len(speech)+len(more))*time.Second/rate; got < want-100*time.Millisecond {
+		t.Errorf("the turn's audio is %v, want both halves (%v)", got, want)
 	}
 }
 
