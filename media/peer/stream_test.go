@@ -93,7 +93,7 @@ func TestStreamTimestampGap(t *testing.T) {
 	var starts []time.Duration
 	s, err := newStream(streamConfig{
 		log: slog.New(slog.DiscardHandler), start: time.Minute,
-		emit: func(e Event) { turns = append(turns, e) },
+		emit:     func(e Event) { turns = append(turns, e) },
 		onPacket: func(at time.Duration, _ []byte) { starts = append(starts, at) },
 	})
 	if err != nil {
