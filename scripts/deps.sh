@@ -21,11 +21,11 @@ set -euo pipefail
 # install the same things.
 #
 # BUILD_PKGS: the compiler and the C libraries cgo links (PocketSphinx, libopus). RUNTIME_PKGS: what a built binary
-# needs (PocketSphinx's libraries and its US-English model). TEST_PKGS: PostgreSQL for the store tests, and
+# needs (PocketSphinx's libraries and its US-English model, libopus, and flite for the interviewer's voice). TEST_PKGS: PostgreSQL for the store tests, and
 # flite, espeak-ng and sox, which make the speech the tests transcribe.
 BUILD_PKGS="gcc libc6-dev pkg-config make git ca-certificates libpocketsphinx-dev libsphinxbase-dev libopus-dev"
 TEST_PKGS="postgresql postgresql-client procps flite espeak-ng sox"
-RUNTIME_PKGS="ca-certificates tzdata libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us libopus0"
+RUNTIME_PKGS="ca-certificates tzdata libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us libopus0 flite"
 
 # The oldest Go minor version that switches toolchains by itself.
 DEPS_GO_MIN_MINOR=21

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/signaling"
 )
 
 // Scorer queues post-call scoring; jobs.Queue implements it.
@@ -41,6 +42,13 @@ type Config struct {
 	MaxBodyBytes int64
 	// ReadyTimeout bounds the store check behind /readyz. Default 2s.
 	ReadyTimeout time.Duration
+
+	// Interviews runs live interviews. Nil serves no interview sockets
+	// (the ticket and socket routes answer 404).
+	Interviews Interviews
+	// Origins are the origins besides the server's own whose pages may
+	// open interview sockets ("scheme://host[:port]").
+	Origins []string
 }
 
 // Server serves Viva's HTTP API.
@@ -50,6 +58,9 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	ready   atomic.Bool // last /readyz verdict, to log only changes
+
+	tickets  *signaling.Tickets
+	upgrader *signaling.Upgrader
 }
 
 // New checks cfg and builds the server's routes.
@@ -74,6 +85,16 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: m}
+	if cfg.Interviews != nil {
+		if s.tickets, err = signaling.NewTickets(signaling.TicketConfig{}); err != nil {
+			return nil, err
+		}
+		if s.upgrader, err = signaling.NewUpgrader(signaling.Config{
+			Tickets: s.tickets, Origins: cfg.Origins, Logger: cfg.Logger, Registerer: cfg.Registry,
+		}); err != nil {
+			return nil, err
+		}
+	}
 	s.ready.Store(true)
 	s.routes()
 	return s, nil
@@ -99,6 +120,10 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/sessions/{id}/end", s.endSession)
 	s.handle("GET /api/v1/sessions/{id}/transcript", s.transcript)
 	s.handle("GET /api/v1/sessions/{id}/report", s.report)
+	if s.cfg.Interviews != nil {
+		s.handle("POST /api/v1/sessions/{id}/ticket", s.ticket)
+		s.handle("GET /api/v1/sessions/{id}/ws", s.socket)
+	}
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint: "+r.Method+" "+r.URL.Path, "")
 	})

@@ -137,6 +137,21 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if s.cfg.Interviews != nil {
+		ended, err := s.cfg.Interviews.End(r.Context(), sess.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if ended { // the interview ended itself: recordings closed, scoring queued
+			if sess, err = s.cfg.Store.Session(r.Context(), sess.ID); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusAccepted, sess)
+			return
+		}
+	}
 	if sess.State.CanBecome(viva.StateEnded) {
 		if sess, err = s.cfg.Store.SetSessionState(r.Context(), sess.ID, viva.StateEnded, time.Now()); err != nil {
 			s.fail(w, r, err)

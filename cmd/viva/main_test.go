@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 
 func TestHelpOnEveryCommand(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"--help"}, {}, {"serve", "--help"}, {"healthcheck", "--help"}, {"version", "--help"}, {"transcribe", "--help"}, {"stt-eval", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {}, {"serve", "--help"}, {"healthcheck", "--help"}, {"version", "--help"}, {"transcribe", "--help"}, {"stt-eval", "--help"}, {"call", "--help"}} {
 		var out, errOut bytes.Buffer
 		if code := run(args, &out, &errOut); code != 0 {
 			t.Errorf("viva %v: exit %d, stderr %s", args, code, errOut.String())

@@ -13,8 +13,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/jobs"
+	"github.com/viva-interview/viva/live"
+	"github.com/viva-interview/viva/media/endpoint"
+	"github.com/viva-interview/viva/media/stt"
 	"github.com/viva-interview/viva/server"
 	"github.com/viva-interview/viva/static"
 	"github.com/viva-interview/viva/store"
@@ -31,6 +36,15 @@ type serveCmd struct {
 	StoreWait       time.Duration `default:"30s" env:"VIVA_STORE_WAIT" help:"How long to keep retrying an unreachable PostgreSQL at start-up."`
 	ShutdownTimeout time.Duration `default:"30s" env:"VIVA_SHUTDOWN_TIMEOUT" help:"How long a graceful shutdown waits for requests and jobs before cancelling them."`
 	MaxBodyBytes    int64         `default:"65536" env:"VIVA_MAX_BODY_BYTES" help:"Largest JSON request body accepted."`
+	Origins         []string      `name:"allowed-origins" env:"VIVA_ALLOWED_ORIGINS" help:"Origins besides this server's own whose pages may open interview sockets (scheme://host[:port], comma-separated)."`
+	MaxInterviews   int           `default:"20" env:"VIVA_MAX_INTERVIEWS" help:"Interviews this server runs at once."`
+	Reconnect       time.Duration `default:"60s" env:"VIVA_RECONNECT" help:"How long an interview waits for a candidate whose connection dropped."`
+	EndSilence      time.Duration `default:"800ms" env:"VIVA_END_SILENCE" help:"Silence after a finished sentence that ends the candidate's turn."`
+	MaxThinking     time.Duration `default:"2.5s" env:"VIVA_MAX_THINKING" help:"Silence allowed after an unfinished sentence ('because…') before the turn ends."`
+	STTQueue        int           `default:"32" name:"stt-queue" env:"VIVA_STT_QUEUE" help:"Utterances that may wait for the speech engine before new ones are refused."`
+
+	sttFlags
+	ttsFlags
 }
 
 func (c *serveCmd) Run(g *Globals) error {
@@ -54,8 +68,14 @@ func (c *serveCmd) Run(g *Globals) error {
 	}()
 
 	reg := server.NewRegistry()
+	interviews, closeMedia, err := c.openInterviews(ctx, log, reg, st, queue)
+	if err != nil {
+		return err
+	}
+	defer closeMedia()
 	srv, err := server.New(server.Config{
 		Store: st, Scorer: queue, Static: static.Files(), Logger: log, Registry: reg, MaxBodyBytes: c.MaxBodyBytes,
+		Interviews: interviews, Origins: c.Origins,
 	})
 	if err != nil {
 		return err
@@ -86,11 +106,19 @@ func (c *serveCmd) Run(g *Globals) error {
 	}
 	stop() // from here a second SIGINT/SIGTERM kills the process
 
-	// Stop in order: stop accepting and finish requests, let running jobs
-	// finish, then close the store (deferred above).
+	// Stop in order: close the interview sockets and end the interviews
+	// (each keeps what was said and is queued for scoring), stop accepting
+	// and finish requests, let running jobs finish, then close the speech
+	// engines and the store (deferred above).
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
 	var errs []error
+	if err := srv.CloseSockets(); err != nil {
+		errs = append(errs, fmt.Errorf("close sockets: %w", err))
+	}
+	if err := interviews.Close(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop interviews: %w", err))
+	}
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 	}
@@ -105,6 +133,62 @@ func (c *serveCmd) Run(g *Globals) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// openInterviews builds the media side: the speech engine behind a
+// bounded pool, the interviewer's voice behind a warmed cache, and the
+// manager of live interviews. closeMedia releases the engines.
+func (c *serveCmd) openInterviews(ctx context.Context, log *slog.Logger, reg *prometheus.Registry, st viva.Store, q *jobs.Queue) (*live.Manager, func(), error) {
+	engine, engineCloser, err := c.engine(log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("speech engine: %w", err)
+	}
+	pool, err := stt.NewPool(stt.PoolConfig{Engine: engine, Workers: c.STTDecoders, Queue: c.STTQueue, Registerer: reg, Logger: log})
+	if err != nil {
+		engineCloser.Close()
+		return nil, nil, err
+	}
+	closeMedia := func() {
+		_ = pool.Close()
+		_ = engineCloser.Close()
+	}
+	voice, err := c.voice(log, &c.sttFlags)
+	if err != nil {
+		closeMedia()
+		return nil, nil, fmt.Errorf("interviewer voice: %w", err)
+	}
+	m, err := live.NewManager(live.Config{
+		Store: st, STT: pool, TTS: voice, Scorer: q,
+		RecordingsDir: filepath.Join(c.DataDir, "recordings"),
+		Endpoint:      endpoint.Config{Silence: c.EndSilence, MaxThinking: c.MaxThinking},
+		Reconnect:     c.Reconnect, MaxInterviews: c.MaxInterviews,
+		Logger: log, Registerer: reg,
+	})
+	if err != nil {
+		closeMedia()
+		return nil, nil, err
+	}
+	// Warm the voice with what every interview says first, in the
+	// background: a cold prompt is synthesised on demand anyway.
+	warmCtx, stopWarm := context.WithCancel(ctx)
+	warmed := make(chan struct{})
+	closeEngines := closeMedia
+	closeMedia = func() {
+		stopWarm()
+		<-warmed
+		closeEngines()
+	}
+	go func() {
+		defer close(warmed)
+		var texts []string
+		for _, t := range viva.Tracks {
+			texts = append(texts, live.DefaultScript(&viva.Session{Track: t}).Texts()...)
+		}
+		if err := voice.Warm(warmCtx, texts); err != nil && warmCtx.Err() == nil {
+			log.Warn("warming the interviewer's voice", "err", err)
+		}
+	}()
+	return m, closeMedia, nil
 }
 
 // openBackends opens the store the flags choose and the job queue beside it.

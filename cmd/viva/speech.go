@@ -9,6 +9,9 @@ import (
 	"github.com/viva-interview/viva/media/stt"
 	"github.com/viva-interview/viva/media/stt/sphinx"
 	"github.com/viva-interview/viva/media/stt/whisper"
+	"github.com/viva-interview/viva/media/tts"
+	"github.com/viva-interview/viva/media/tts/flite"
+	ttsopenai "github.com/viva-interview/viva/media/tts/openai"
 )
 
 // sttFlags choose and configure the speech-to-text engine; every command
@@ -53,4 +56,39 @@ func redactURL(u string) string {
 		}
 	}
 	return u
+}
+
+// ttsFlags choose and configure the interviewer's voice.
+type ttsFlags struct {
+	TTS            string        `name:"tts" enum:"embedded,openai" default:"embedded" env:"VIVA_TTS" help:"Interviewer voice: embedded (flite, nothing leaves this machine) or openai (any OpenAI-compatible /audio/speech server; prompt text is sent there, with flite as fallback)."`
+	Voice          string        `name:"voice" env:"VIVA_VOICE" default:"rms" help:"flite voice of the embedded engine (rms, slt, awb, kal16, or a .flitevox path)."`
+	TTSModel       string        `name:"tts-model" env:"VIVA_TTS_MODEL" default:"tts-1" help:"Speech model on the OpenAI-compatible server."`
+	TTSVoice       string        `name:"tts-voice" env:"VIVA_TTS_VOICE" default:"alloy" help:"Voice name on the OpenAI-compatible server."`
+	TTSTimeout     time.Duration `name:"tts-timeout" env:"VIVA_TTS_TIMEOUT" default:"15s" help:"Timeout of one remote synthesis attempt."`
+	TTSCachePrompt int           `name:"tts-cache" env:"VIVA_TTS_CACHE" default:"1024" help:"Prompts kept synthesised in memory."`
+}
+
+// voice builds the interviewer's voice: the chosen engine behind a cache.
+// The OpenAI-compatible engine shares the base URL and key of the speech
+// engine's flags.
+func (f *ttsFlags) voice(log *slog.Logger, stt *sttFlags) (*tts.Cache, error) {
+	embedded, err := flite.New(flite.Config{Voice: f.Voice, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	var engine tts.Synthesizer = embedded
+	name := "flite:" + f.Voice
+	if f.TTS == "openai" {
+		remote, err := ttsopenai.New(ttsopenai.Config{
+			BaseURL: stt.OpenAIBaseURL, APIKey: stt.OpenAIAPIKey, Model: f.TTSModel, Voice: f.TTSVoice,
+			Timeout: f.TTSTimeout, Logger: log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		log.Info("remote voice configured; prompt text is sent to it", "base_url", redactURL(stt.OpenAIBaseURL), "model", f.TTSModel)
+		engine = &tts.Fallback{Primary: remote, Secondary: embedded, Logger: log}
+		name = "openai:" + f.TTSModel + ":" + f.TTSVoice
+	}
+	return tts.NewCache(engine, tts.CacheConfig{Name: name, MaxEntries: f.TTSCachePrompt})
 }

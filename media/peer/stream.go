@@ -225,9 +225,12 @@ func (s *stream) produce(pcm []int16) {
 }
 
 // verdict queues the detector's verdict on the next frame, taking back the
-// hangover when speech ends, and feeds the endpointer the verdict that
-// leaves the queue. While the candidate is muted the endpointer is not fed
-// at all: its clock stops, so a muted silence is never an end of turn.
+// hangover when speech ends, and feeds the endpointer the verdicts that are
+// final: a speech verdict waits for as long as the hangover (it may be
+// hangover, taken back when the silence is reported), a silence verdict
+// settles every verdict queued before it. While the candidate is muted the
+// endpointer is not fed at all: its clock stops, so a muted silence is never
+// an end of turn.
 func (s *stream) verdict(speech bool) {
 	if !speech && len(s.delay) > 0 && s.delay[len(s.delay)-1] {
 		for i := max(len(s.delay)-s.hangover, 0); i < len(s.delay); i++ {
@@ -235,24 +238,31 @@ func (s *stream) verdict(speech bool) {
 		}
 	}
 	s.delay = append(s.delay, speech)
-	if len(s.delay) <= s.hangover {
-		return
+	n := len(s.delay) - s.hangover
+	if !speech {
+		n = len(s.delay)
 	}
-	v := s.delay[0]
-	s.delay = s.delay[1:]
-	s.fed++
-	if s.mute {
-		s.muted++
-	} else {
-		at := time.Duration(s.fed-s.muted) * endpoint.FrameDuration
-		for _, e := range s.ep.Frame(at, v) {
-			s.event(e)
-		}
+	for _, v := range s.delay[:max(n, 0)] {
+		s.feed(v)
 	}
+	s.delay = append(s.delay[:0], s.delay[max(n, 0):]...)
 	if !s.inTurn && len(s.hist) > s.keep {
 		drop := len(s.hist) - s.keep
 		s.hist = append(s.hist[:0], s.hist[drop:]...)
 		s.histStart += int64(drop)
+	}
+}
+
+// feed gives the endpointer the next settled verdict.
+func (s *stream) feed(v bool) {
+	s.fed++
+	if s.mute {
+		s.muted++
+		return
+	}
+	at := time.Duration(s.fed-s.muted) * endpoint.FrameDuration
+	for _, e := range s.ep.Frame(at, v) {
+		s.event(e)
 	}
 }
 

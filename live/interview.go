@@ -1,0 +1,893 @@
+package live
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/media/endpoint"
+	"github.com/viva-interview/viva/media/peer"
+	"github.com/viva-interview/viva/media/record"
+	"github.com/viva-interview/viva/media/stt"
+	"github.com/viva-interview/viva/signaling"
+)
+
+// timeLow is when the candidate is told time is running out.
+const timeLow = 2 * time.Minute
+
+// inboxSize bounds the inputs waiting for an interview's goroutine. The
+// media path posts a handful per second; the bound only matters if the
+// goroutine is stuck, and then posting gives up (see post).
+const inboxSize = 1024
+
+// Inputs to an interview's goroutine.
+type (
+	attach struct{ conn *signaling.Conn }
+	detach struct {
+		conn *signaling.Conn
+		err  error
+	}
+	clientMsg struct {
+		conn *signaling.Conn
+		msg  signaling.Message
+	}
+	peerEvent struct {
+		gen int
+		ev  peer.Event
+	}
+	peerStarted struct{ gen int }
+	endNow      struct{} // the HTTP API ended the interview
+	peerState   struct {
+		gen   int
+		state webrtc.PeerConnectionState
+	}
+	iceCandidate struct {
+		gen int
+		c   *webrtc.ICECandidate
+	}
+	transcribed struct {
+		t   *turn
+		seg *segment
+		res stt.Result
+		err error
+	}
+	said struct {
+		p      Prompt
+		last   bool
+		spoken peer.Spoken
+		err    error
+		notice string
+	}
+)
+
+// turn is one of the candidate's turns on its way through speech-to-text:
+// its segments (the speech between its pauses) are transcribed as they
+// come, so that little is left to do when it ends.
+type turn struct {
+	id       uuid.UUID
+	startMS  int64
+	endMS    int64 // end of its speech
+	segments []*segment
+	ended    bool
+	p        *peer.Peer // hears the words of its latest segment
+}
+
+type segment struct {
+	startMS, endMS int64
+	done           bool
+	res            stt.Result
+	err            error
+}
+
+// transcribed reports whether every segment has its transcript.
+func (t *turn) transcribed() bool {
+	for _, s := range t.segments {
+		if !s.done {
+			return false
+		}
+	}
+	return true
+}
+
+// result joins the segments' transcripts.
+func (t *turn) result() (stt.Result, error) {
+	var out stt.Result
+	var texts []string
+	var errs []error
+	for _, s := range t.segments {
+		if s.err != nil {
+			errs = append(errs, s.err)
+			continue
+		}
+		texts = append(texts, s.res.Text)
+		out.Words = append(out.Words, s.res.Words...)
+		out.Engine = cmp.Or(out.Engine, s.res.Engine)
+		out.Notice = cmp.Or(out.Notice, s.res.Notice)
+	}
+	out.Text = joinText(texts...)
+	if out.Text == "" && len(errs) > 0 {
+		return out, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// answerPart is one stored turn of the answer being given.
+type answerPart struct {
+	startMS, endMS int64
+	text           string
+	words          []viva.Word
+}
+
+// interview is one running interview. Everything but inbox, done and the
+// recorders belongs to its goroutine (run).
+type interview struct {
+	m      *Manager
+	s      *viva.Session
+	log    *slog.Logger
+	ivr    Interviewer
+	inbox  chan any
+	done   chan struct{}
+	ctx    context.Context // the engines' context: cancelled when the interview is over
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // goroutines transcribing and speaking
+
+	inflight int // of those, how many have not posted their result
+
+	cand, voice *record.Recorder
+
+	conn     *signaling.Conn
+	peer     *peer.Peer
+	gen      int       // generation of peer; events of older peers are dropped
+	zero     time.Time // wall time of the time base's zero; zero before the first audio
+	offset   time.Duration
+	state    viva.SessionState
+	speaking bool
+	sayStop  context.CancelFunc
+	prompt   Prompt // the last prompt said (or being said)
+	unsaid   *Prompt
+	inTurn   bool
+	cur      *turn        // the turn the candidate is in
+	turns    []*turn      // ended turns waiting for transcripts, in order
+	answer   []answerPart // transcribed turns since the last prompt
+	lastEnd  int64        // end of the candidate's latest speech, ms; -1 none
+	warned   bool         // the time_low notice went out
+	ending   bool
+	reason   signaling.EndReason
+	timer    *time.Timer // reconnect deadline while no socket is open
+	timerC   <-chan time.Time
+}
+
+func newInterview(m *Manager, s *viva.Session, ivr Interviewer) (*interview, error) {
+	iv := &interview{
+		m: m, s: s, ivr: ivr,
+		log:     m.log.With("session", s.ID),
+		inbox:   make(chan any, inboxSize),
+		done:    make(chan struct{}),
+		state:   s.State,
+		lastEnd: -1,
+	}
+	iv.ctx, iv.cancel = context.WithCancel(m.ctx)
+	if err := os.MkdirAll(filepath.Dir(m.recordingPath(s.ID, viva.SpeakerCandidate)), 0o700); err != nil {
+		return nil, fmt.Errorf("recording directory: %w", err)
+	}
+	var err error
+	if iv.cand, err = record.Create(m.recordingPath(s.ID, viva.SpeakerCandidate), record.Config{Logger: iv.log}); err != nil {
+		return nil, err
+	}
+	if iv.voice, err = record.Create(m.recordingPath(s.ID, viva.SpeakerInterviewer), record.Config{Logger: iv.log, PreSkip: m.preSkip}); err != nil {
+		_ = iv.cand.Close()
+		return nil, err
+	}
+	for _, dir := range []viva.Speaker{viva.SpeakerCandidate, viva.SpeakerInterviewer} {
+		if err := iv.write(func(ctx context.Context) error {
+			return m.cfg.Store.PutRecording(ctx, &viva.Recording{
+				SessionID: s.ID, Direction: dir, Path: m.recordingPath(s.ID, dir), Codec: "opus/ogg",
+			})
+		}); err != nil {
+			_ = iv.cand.Close()
+			_ = iv.voice.Close()
+			return nil, fmt.Errorf("store recording: %w", err)
+		}
+	}
+	return iv, nil
+}
+
+// post hands an input to the interview's goroutine. It never blocks for
+// long: once the interview has finished, inputs are dropped.
+func (iv *interview) post(in any) {
+	select {
+	case iv.inbox <- in:
+	case <-iv.done:
+	}
+}
+
+// run is the interview's goroutine.
+func (iv *interview) run() {
+	defer close(iv.done)
+	defer iv.wg.Wait() // every goroutine has posted its result; let them return
+	defer iv.cancel()
+	iv.warm()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for !iv.ending {
+		select {
+		case in := <-iv.inbox:
+			iv.handle(in)
+		case <-tick.C:
+			iv.tick()
+		case <-iv.timerC:
+			iv.log.Info("candidate did not come back", "waited", iv.m.cfg.Reconnect)
+			iv.finish(signaling.EndAbandoned)
+		case <-iv.m.stopped:
+			iv.finish("") // the server is stopping
+		}
+	}
+}
+
+// warm has the voice synthesise what the interviewer knows it will say,
+// in the background, when the voice keeps what it synthesises.
+func (iv *interview) warm() {
+	w, ok := iv.m.cfg.TTS.(interface {
+		Warm(ctx context.Context, texts []string) error
+	})
+	t, ok2 := iv.ivr.(Texter)
+	if !ok || !ok2 {
+		return
+	}
+	texts := t.Texts()
+	iv.wg.Add(1)
+	go func() {
+		defer iv.wg.Done()
+		if err := w.Warm(iv.ctx, texts); err != nil && iv.ctx.Err() == nil {
+			iv.log.Warn("warming the interviewer's voice", "error", err)
+		}
+	}()
+}
+
+func (iv *interview) handle(in any) {
+	switch in := in.(type) {
+	case attach:
+		iv.attach(in.conn)
+	case detach:
+		if in.conn == iv.conn {
+			iv.detach(in.err)
+		}
+	case clientMsg:
+		if in.conn == iv.conn {
+			iv.message(in.msg)
+		}
+	case iceCandidate:
+		if in.gen == iv.gen && iv.conn != nil {
+			iv.send(candidateMsg(in.c))
+		}
+	case peerStarted:
+		if in.gen == iv.gen {
+			iv.started()
+		}
+	case peerState:
+		if in.gen == iv.gen && in.state == webrtc.PeerConnectionStateFailed {
+			iv.log.Warn("media connection failed")
+			iv.send(&signaling.ErrorMessage{Code: signaling.CodeInternal, Message: "the audio connection failed; reconnecting may help"})
+		}
+	case peerEvent:
+		iv.peerEvent(in.gen, in.ev)
+	case transcribed:
+		iv.transcribed(in)
+	case said:
+		iv.said(in)
+	case endNow:
+		iv.finish(signaling.EndCandidate)
+	}
+}
+
+// attach takes a new socket: the first, or a reconnect.
+func (iv *interview) attach(conn *signaling.Conn) {
+	if iv.conn != nil && iv.conn != conn { // the upgrader allows one; be safe
+		_ = conn.End(signaling.EndError)
+		return
+	}
+	iv.conn = conn
+	if iv.timer != nil {
+		iv.timer.Stop()
+		iv.timer, iv.timerC = nil, nil
+		iv.m.met.reconnects.Inc()
+		iv.log.Info("candidate reconnected")
+		iv.send(&signaling.Notice{Code: signaling.NoticeReconnected, Message: "Reconnected: the interview continues."})
+		iv.setState(viva.StateLive)
+		iv.sendState()
+		iv.sendClock()
+		if iv.prompt.Text != "" {
+			iv.send(&signaling.Prompt{ID: iv.prompt.ID, Kind: iv.prompt.Kind, Text: iv.prompt.Text})
+		}
+	}
+}
+
+// detach notes that the socket has gone: the media goes with it, what the
+// candidate was saying is transcribed, and the interview waits for them to
+// come back.
+func (iv *interview) detach(err error) {
+	iv.log.Info("socket closed", "reason", errString(err))
+	iv.conn = nil
+	iv.closePeer()
+	if iv.state == viva.StateCreated && iv.zero.IsZero() {
+		// Never started: nothing to keep waiting for beyond the window.
+	}
+	iv.setState(viva.StateInterrupted)
+	iv.timer = time.NewTimer(iv.m.cfg.Reconnect)
+	iv.timerC = iv.timer.C
+}
+
+// message handles one client message.
+func (iv *interview) message(msg signaling.Message) {
+	switch msg := msg.(type) {
+	case *signaling.Offer:
+		iv.offer(msg.SDP)
+	case *signaling.Candidate:
+		if iv.peer == nil {
+			iv.send(&signaling.ErrorMessage{Code: signaling.CodeBadState, Message: "a candidate before the offer"})
+			return
+		}
+		if err := iv.peer.AddCandidate(webrtc.ICECandidateInit{
+			Candidate: msg.Candidate, SDPMid: msg.SDPMid, SDPMLineIndex: msg.SDPMLineIndex, UsernameFragment: msg.UsernameFragment,
+		}); err != nil {
+			iv.send(&signaling.ErrorMessage{Code: signaling.CodeBadMessage, Message: "ICE candidate refused", Field: "candidate"})
+		}
+	case *signaling.Mute, *signaling.Unmute:
+		if iv.peer == nil {
+			iv.send(&signaling.ErrorMessage{Code: signaling.CodeBadState, Message: "mute before the offer"})
+			return
+		}
+		_, muted := msg.(*signaling.Mute)
+		iv.peer.SetMuted(muted)
+	case *signaling.End:
+		iv.finish(signaling.EndCandidate)
+	case *signaling.Answer:
+		iv.send(&signaling.ErrorMessage{Code: signaling.CodeBadState, Message: "no offer from the server is out"})
+	}
+}
+
+// offer starts (or restarts) the media connection.
+func (iv *interview) offer(sdp string) {
+	iv.closePeer()
+	iv.gen++
+	gen := iv.gen
+	start := iv.offset
+	if !iv.zero.IsZero() {
+		start = time.Since(iv.zero)
+	}
+	cand := iv.cand
+	p, err := peer.New(peer.Config{
+		Logger: iv.log, Endpoint: iv.m.cfg.Endpoint, VAD: iv.m.cfg.VAD, Start: start, AwaitWords: true,
+		OnEvent: func(e peer.Event) { iv.post(peerEvent{gen, e}) },
+		OnStart: func() { iv.post(peerStarted{gen}) },
+		OnPacket: func(at time.Duration, payload []byte) {
+			if err := cand.Write(at, payload); err != nil {
+				iv.log.Debug("candidate recording", "error", err)
+			}
+		},
+		OnCandidate: func(c *webrtc.ICECandidate) { iv.post(iceCandidate{gen, c}) },
+		OnState:     func(s webrtc.PeerConnectionState) { iv.post(peerState{gen, s}) },
+	})
+	if err != nil {
+		iv.log.Error("media connection", "error", err)
+		iv.send(&signaling.ErrorMessage{Code: signaling.CodeInternal, Message: "internal error"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(iv.m.ctx, 10*time.Second)
+	defer cancel()
+	answer, err := p.HandleOffer(ctx, sdp)
+	if err != nil {
+		_ = p.Close()
+		msg := "the offer was refused"
+		switch {
+		case errors.Is(err, peer.ErrNoAudio):
+			msg = "the offer has no audio the candidate sends"
+		case errors.Is(err, peer.ErrNoOpus):
+			msg = "the offer's audio does not support Opus"
+		}
+		iv.log.Info("offer refused", "error", err)
+		iv.send(&signaling.ErrorMessage{Code: signaling.CodeBadSDP, Message: msg, Field: "sdp"})
+		return
+	}
+	iv.peer = p
+	iv.send(&signaling.Answer{SDP: answer})
+}
+
+// started: the candidate's audio arrives. The first time, the interview goes
+// live and the interviewer opens; after a reconnect, a prompt the drop cut
+// off is said again.
+func (iv *interview) started() {
+	if iv.zero.IsZero() {
+		iv.zero = time.Now()
+		iv.setState(viva.StateLive)
+		iv.sendState()
+		iv.sendClock()
+		ctx, cancel := context.WithTimeout(iv.m.ctx, 30*time.Second)
+		p, err := iv.ivr.Open(ctx)
+		cancel()
+		if err != nil {
+			iv.log.Error("interviewer", "error", err)
+			iv.finish(signaling.EndError)
+			return
+		}
+		iv.say(p, false)
+		return
+	}
+	iv.sendState()
+	if iv.unsaid != nil && !iv.speaking {
+		p := *iv.unsaid
+		iv.unsaid = nil
+		iv.say(p, false)
+	}
+}
+
+// peerEvent follows the endpointer's decisions.
+func (iv *interview) peerEvent(gen int, e peer.Event) {
+	iv.log.Debug("turn", "event", e.Kind.String(), "at", e.At, "reason", e.Reason)
+	switch e.Kind {
+	case endpoint.SpeechStarted:
+		iv.inTurn = true
+		iv.cur = &turn{id: uuid.New(), startMS: e.At.Milliseconds(), p: iv.peer}
+		if gen != iv.gen {
+			iv.cur.p = nil
+		}
+	case endpoint.BargeIn:
+		iv.m.met.bargeIns.Inc()
+	case endpoint.Pause:
+		iv.segment(e.Segment)
+	case endpoint.EndOfTurn:
+		iv.inTurn = false
+		iv.segment(e.Segment)
+		t := iv.cur
+		iv.cur = nil
+		if t == nil || len(t.segments) == 0 {
+			return
+		}
+		t.ended = true
+		iv.lastEnd = t.endMS
+		iv.turns = append(iv.turns, t)
+		if !iv.speaking {
+			iv.sendInterviewer(signaling.InterviewerThinking)
+		}
+		iv.flushTurns()
+	}
+}
+
+// segment sends a stretch of the current turn to speech-to-text. Its words
+// go to the endpointer (which waits for them at a pause) and, joined with
+// the turn's earlier segments, to the client as a partial transcript.
+func (iv *interview) segment(u *peer.Utterance) {
+	t := iv.cur
+	if t == nil {
+		return
+	}
+	if u == nil || len(u.PCM) == 0 {
+		if t.p != nil {
+			t.p.SetWords(nil) // nothing to wait for
+		}
+		return
+	}
+	seg := &segment{startMS: u.StartMS, endMS: u.StartMS + int64(len(u.PCM))*1000/stt.SampleRate}
+	t.segments = append(t.segments, seg)
+	t.endMS = seg.endMS
+	pcm := u.PCM
+	iv.inflight++
+	iv.wg.Add(1)
+	go func() {
+		defer iv.wg.Done()
+		res, err := iv.m.cfg.STT.Transcribe(iv.ctx, stt.Audio{PCM: pcm, StartMS: seg.startMS})
+		iv.post(transcribed{t: t, seg: seg, res: res, err: err})
+	}()
+}
+
+// transcribed takes a segment's transcript.
+func (iv *interview) transcribed(in transcribed) {
+	iv.inflight--
+	t, seg := in.t, in.seg
+	seg.done, seg.res, seg.err = true, in.res, in.err
+	if t == iv.cur && seg == t.segments[len(t.segments)-1] && t.p != nil {
+		t.p.SetWords(strings.Fields(in.res.Text))
+	}
+	if t == iv.cur && t.transcribed() {
+		if res, err := t.result(); err == nil && res.Text != "" {
+			iv.send(&signaling.Transcript{
+				UtteranceID: t.id, Speaker: viva.SpeakerCandidate, Text: res.Text,
+				StartMS: t.startMS, EndMS: max(t.endMS, t.startMS),
+			})
+		}
+	}
+	iv.flushTurns()
+}
+
+// flushTurns stores ended turns whose segments are all transcribed, in
+// order, and, when the candidate has finished answering, asks the
+// interviewer what comes next.
+func (iv *interview) flushTurns() {
+	for len(iv.turns) > 0 && iv.turns[0].transcribed() {
+		t := iv.turns[0]
+		iv.turns = iv.turns[1:]
+		res, err := t.result()
+		if err != nil {
+			iv.log.Warn("transcription failed", "error", err)
+			if errors.Is(err, stt.ErrBusy) {
+				iv.send(&signaling.Notice{Code: "stt_busy", Message: "The speech engine is overloaded; part of your answer was not transcribed."})
+			}
+			continue
+		}
+		if res.Notice != "" {
+			iv.send(&signaling.Notice{Code: signaling.NoticeEngineFallback, Message: res.Notice})
+		}
+		if res.Text == "" {
+			continue
+		}
+		u := &viva.Utterance{
+			ID: t.id, SessionID: iv.s.ID, Speaker: viva.SpeakerCandidate, Text: res.Text,
+			StartMS: t.startMS, EndMS: max(t.endMS, t.startMS), Words: res.Words, Engine: res.Engine,
+		}
+		if err := iv.write(func(ctx context.Context) error { return iv.m.cfg.Store.AddUtterance(ctx, u) }); err != nil {
+			iv.log.Error("store utterance", "error", err)
+		}
+		iv.send(&signaling.Transcript{
+			UtteranceID: u.ID, Speaker: u.Speaker, Final: true, Text: u.Text,
+			StartMS: u.StartMS, EndMS: u.EndMS, Words: u.Words,
+		})
+		iv.answer = append(iv.answer, answerPart{startMS: u.StartMS, endMS: u.EndMS, text: u.Text, words: u.Words})
+	}
+	iv.maybeReply()
+}
+
+// maybeReply asks the interviewer for its next prompt once the candidate
+// has finished (no turn open or waiting for its transcript) and said
+// something.
+func (iv *interview) maybeReply() {
+	if iv.ending || iv.speaking || iv.inTurn || len(iv.turns) > 0 || len(iv.answer) == 0 || iv.peer == nil {
+		if len(iv.answer) == 0 && !iv.speaking && !iv.inTurn && len(iv.turns) == 0 && !iv.ending && iv.conn != nil {
+			iv.sendInterviewer(signaling.InterviewerListening)
+		}
+		return
+	}
+	a := Answer{Prompt: iv.prompt, StartMS: iv.answer[0].startMS}
+	var texts []string
+	for _, p := range iv.answer {
+		texts = append(texts, p.text)
+		a.Words = append(a.Words, p.words...)
+		a.EndMS = p.endMS
+	}
+	a.Text = joinText(texts...)
+	iv.answer = nil
+	ctx, cancel := context.WithTimeout(iv.m.ctx, 30*time.Second)
+	p, last, err := iv.ivr.Next(ctx, a)
+	cancel()
+	if err != nil {
+		iv.log.Error("interviewer", "error", err)
+		iv.finish(signaling.EndError)
+		return
+	}
+	iv.say(p, last)
+}
+
+// say speaks a prompt: its text goes to the client as its voice starts.
+func (iv *interview) say(p Prompt, last bool) {
+	if iv.peer == nil { // no media: say it when the candidate is back
+		iv.unsaid = &p
+		iv.prompt = p
+		return
+	}
+	iv.prompt = p
+	iv.speaking = true
+	iv.sendInterviewer(signaling.InterviewerSpeaking)
+	iv.send(&signaling.Prompt{ID: p.ID, Kind: p.Kind, Text: p.Text})
+	ctx, cancel := context.WithCancel(iv.ctx)
+	iv.sayStop = cancel
+	pr, voice := iv.peer, iv.voice
+	iv.inflight++
+	iv.wg.Add(1)
+	go func() {
+		defer iv.wg.Done()
+		defer cancel()
+		sp, err := iv.m.cfg.TTS.Synthesize(ctx, p.Text)
+		if err != nil {
+			iv.post(said{p: p, last: last, err: fmt.Errorf("synthesise: %w", err)})
+			return
+		}
+		spoken, err := pr.Say(ctx, sp.To48k().PCM, func(at time.Duration, pkt []byte) {
+			if err := voice.Write(at, pkt); err != nil {
+				iv.log.Debug("interviewer recording", "error", err)
+			}
+		})
+		iv.post(said{p: p, last: last, spoken: spoken, err: err, notice: sp.Notice})
+	}()
+}
+
+// said: a prompt has been said, or cut short.
+func (iv *interview) said(in said) {
+	iv.inflight--
+	iv.speaking = false
+	iv.sayStop = nil
+	if in.notice != "" {
+		iv.send(&signaling.Notice{Code: signaling.NoticeEngineFallback, Message: in.notice})
+	}
+	if in.err != nil && !errors.Is(in.err, context.Canceled) && !errors.Is(in.err, peer.ErrClosed) {
+		iv.log.Error("interviewer voice", "error", in.err)
+	}
+	sp := in.spoken
+	if sp.Sent > 0 {
+		if iv.lastEnd >= 0 {
+			iv.m.met.turnLatency.Observe((sp.Start - time.Duration(iv.lastEnd)*time.Millisecond).Seconds())
+		}
+		u := &viva.Utterance{
+			ID: uuid.New(), SessionID: iv.s.ID, Speaker: viva.SpeakerInterviewer, Text: in.p.Text,
+			StartMS: sp.Start.Milliseconds(), EndMS: (sp.Start + sp.Sent).Milliseconds(), Engine: "prompt:" + in.p.ID,
+		}
+		if err := iv.write(func(ctx context.Context) error { return iv.m.cfg.Store.AddUtterance(ctx, u) }); err != nil {
+			iv.log.Error("store prompt", "error", err)
+		}
+	}
+	if iv.ending {
+		return
+	}
+	if sp.Interrupted && iv.peer == nil && !in.last { // the connection dropped mid-prompt
+		p := in.p
+		iv.unsaid = &p
+		return
+	}
+	if in.last {
+		iv.finish(iv.endReason(signaling.EndCompleted))
+		return
+	}
+	if iv.inTurn {
+		iv.sendInterviewer(signaling.InterviewerListening)
+		return
+	}
+	iv.maybeReply()
+}
+
+// endReason is the reason to end with: time_up wins once the time is spent.
+func (iv *interview) endReason(r signaling.EndReason) signaling.EndReason {
+	if iv.reason != "" {
+		return iv.reason
+	}
+	return r
+}
+
+// tick runs the clock.
+func (iv *interview) tick() {
+	if iv.zero.IsZero() || iv.ending {
+		return
+	}
+	iv.sendClock()
+	left := iv.budget() - time.Since(iv.zero)
+	if left <= timeLow && !iv.warned {
+		iv.warned = true
+		iv.send(&signaling.Notice{Code: signaling.NoticeTimeLow, Message: "About two minutes left."})
+	}
+	if left <= 0 && iv.reason == "" {
+		iv.reason = signaling.EndTimeUp
+		if iv.sayStop != nil {
+			iv.sayStop()
+		}
+		if iv.peer == nil {
+			iv.finish(signaling.EndTimeUp)
+			return
+		}
+		iv.speaking = false
+		iv.say(iv.ivr.TimeUp(), true)
+	}
+}
+
+func (iv *interview) budget() time.Duration { return time.Duration(iv.s.Minutes) * time.Minute }
+
+// finish ends the interview: the media stops, the last transcripts are
+// stored, the recordings closed, the session marked ended (or interrupted
+// when the server is stopping, reason "") and queued for scoring.
+func (iv *interview) finish(reason signaling.EndReason) {
+	if iv.ending {
+		return
+	}
+	iv.ending = true
+	if iv.timer != nil {
+		iv.timer.Stop()
+	}
+	if iv.sayStop != nil {
+		iv.sayStop()
+	}
+	iv.closePeer() // ends an open turn: its audio is posted as an end of turn
+	iv.drain()
+	for _, r := range []struct {
+		rec *record.Recorder
+		dir viva.Speaker
+	}{{iv.cand, viva.SpeakerCandidate}, {iv.voice, viva.SpeakerInterviewer}} {
+		if err := r.rec.Close(); err != nil {
+			iv.log.Error("close recording", "direction", r.dir, "error", err)
+		}
+		rec := &viva.Recording{SessionID: iv.s.ID, Direction: r.dir, Path: iv.m.recordingPath(iv.s.ID, r.dir),
+			Codec: "opus/ogg", DurationMS: r.rec.Duration().Milliseconds()}
+		if err := iv.write(func(ctx context.Context) error { return iv.m.cfg.Store.PutRecording(ctx, rec) }); err != nil {
+			iv.log.Error("store recording", "error", err)
+		}
+	}
+	next := viva.StateEnded
+	if reason == "" {
+		next = viva.StateInterrupted
+	}
+	if iv.zero.IsZero() && reason != "" {
+		// Never went live: nothing was said, so nothing to score.
+		iv.setState(viva.StateEnded)
+	} else {
+		iv.setState(next)
+	}
+	if iv.conn != nil && reason != "" {
+		_ = iv.conn.End(reason)
+	}
+	iv.log.Info("interview over", "reason", string(reason), "state", iv.state)
+	if iv.m.cfg.Scorer != nil && !iv.zero.IsZero() {
+		if err := iv.write(func(ctx context.Context) error { return iv.m.cfg.Scorer.EnqueueScore(ctx, iv.s.ID) }); err != nil {
+			iv.log.Error("queue scoring", "error", err)
+		}
+	}
+}
+
+// drain waits for the work in flight (the last transcripts, the prompt
+// being said) and handles what it posts, for at most Config.Drain; then it
+// cancels what is left and waits for that to return.
+func (iv *interview) drain() {
+	deadline := time.NewTimer(iv.m.cfg.Drain)
+	defer deadline.Stop()
+	for iv.inflight > 0 {
+		select {
+		case in := <-iv.inbox:
+			iv.drained(in)
+		case <-deadline.C:
+			iv.log.Warn("engines still running at the end; their results are lost", "waited", iv.m.cfg.Drain)
+			iv.cancel()
+		}
+	}
+}
+
+// drained handles an input that arrives while the interview ends: turns
+// and transcripts still count; nothing new starts.
+func (iv *interview) drained(in any) {
+	switch in := in.(type) {
+	case peerEvent:
+		switch in.ev.Kind {
+		case endpoint.SpeechStarted, endpoint.Pause, endpoint.EndOfTurn:
+			iv.peerEvent(in.gen, in.ev)
+		}
+	case transcribed:
+		iv.transcribed(in)
+	case said:
+		iv.said(in)
+	case attach:
+		_ = in.conn.End(iv.endReason(signaling.EndCompleted))
+	}
+}
+
+// closePeer closes the media connection, if any. An open turn is ended by
+// the peer and arrives as an end of turn.
+func (iv *interview) closePeer() {
+	if iv.peer == nil {
+		return
+	}
+	if iv.zero.IsZero() {
+		iv.offset = 0
+	} else {
+		iv.offset = time.Since(iv.zero)
+	}
+	_ = iv.peer.Close()
+	iv.peer = nil
+	if iv.cur != nil {
+		iv.cur.p = nil
+	}
+}
+
+// setState moves the session to a new state in the store.
+func (iv *interview) setState(next viva.SessionState) {
+	if iv.state == next || !iv.state.CanBecome(next) {
+		return
+	}
+	err := iv.write(func(ctx context.Context) error {
+		s, err := iv.m.cfg.Store.SetSessionState(ctx, iv.s.ID, next, time.Now())
+		if err == nil {
+			iv.s = s
+		}
+		return err
+	})
+	if err != nil {
+		iv.log.Error("session state", "to", next, "error", err)
+		return
+	}
+	iv.state = next
+}
+
+// write runs a store write, retrying for a while when the store is
+// unreachable (a PostgreSQL restart), so that nothing is lost to a blip.
+func (iv *interview) write(f func(ctx context.Context) error) error {
+	backoff := 100 * time.Millisecond
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(iv.m.ctx, 10*time.Second)
+		err := f(ctx)
+		cancel()
+		var ve *viva.ValidationError
+		if err == nil || errors.Is(err, viva.ErrNotFound) || errors.Is(err, viva.ErrConflict) ||
+			errors.As(err, &ve) || iv.m.ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		iv.log.Warn("store write failed; retrying", "error", err, "in", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-iv.m.ctx.Done():
+			return err
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+func (iv *interview) send(msg signaling.Message) {
+	if iv.conn != nil {
+		_ = iv.conn.Send(msg)
+	}
+}
+
+func (iv *interview) sendInterviewer(s signaling.InterviewerState) {
+	iv.send(&signaling.State{Interviewer: s, Interview: iv.state})
+}
+
+func (iv *interview) sendState() {
+	s := signaling.InterviewerListening
+	switch {
+	case iv.speaking:
+		s = signaling.InterviewerSpeaking
+	case len(iv.turns) > 0:
+		s = signaling.InterviewerThinking
+	}
+	iv.sendInterviewer(s)
+}
+
+func (iv *interview) sendClock() {
+	if iv.zero.IsZero() {
+		return
+	}
+	elapsed := time.Since(iv.zero)
+	iv.send(&signaling.Clock{
+		ElapsedMS: elapsed.Milliseconds(), BudgetMS: iv.budget().Milliseconds(),
+		RemainingMS: max(iv.budget()-elapsed, 0).Milliseconds(),
+	})
+}
+
+func candidateMsg(c *webrtc.ICECandidate) *signaling.Candidate {
+	if c == nil {
+		return &signaling.Candidate{}
+	}
+	init := c.ToJSON()
+	return &signaling.Candidate{Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex, UsernameFragment: init.UsernameFragment}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "closed"
+	}
+	return err.Error()
+}
+
+// handler passes a socket's messages to its interview.
+type handler struct {
+	iv   *interview
+	conn *signaling.Conn
+}
+
+func (h handler) HandleMessage(_ context.Context, msg signaling.Message) error {
+	h.iv.post(clientMsg{conn: h.conn, msg: msg})
+	return nil
+}
