@@ -696,6 +696,7 @@ func (iv *interview) finish(reason signaling.EndReason) {
 		return
 	}
 	iv.ending = true
+	iv.m.forget(iv)
 	if iv.timer != nil {
 		iv.timer.Stop()
 	}

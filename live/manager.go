@@ -211,9 +211,7 @@ func (m *Manager) interview(id uuid.UUID) (*interview, error) {
 	go func() {
 		defer m.wg.Done()
 		iv.run()
-		m.mu.Lock()
-		delete(m.interviews, id)
-		m.mu.Unlock()
+		m.forget(iv)
 		m.met.live.Dec()
 	}()
 	return iv, nil
@@ -235,6 +233,16 @@ func (m *Manager) End(ctx context.Context, id uuid.UUID) (bool, error) {
 		return true, nil
 	case <-ctx.Done():
 		return true, ctx.Err()
+	}
+}
+
+// forget removes an interview that is ending: from then on its session is
+// judged by its state in the store.
+func (m *Manager) forget(iv *interview) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.interviews[iv.s.ID] == iv {
+		delete(m.interviews, iv.s.ID)
 	}
 }
 
