@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+	"github.com/pion/webrtc/v4"
 
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/call"
@@ -519,4 +521,195 @@ func httpPost(url string) (int, error) {
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
+}
+
+// TestBargeIn: the candidate starting to talk over a long prompt silences
+// the interviewer; what it said is stored cut short and the answer counts.
+func TestBargeIn(t *testing.T) {
+	h := newHarness(t, func(c *live.Config) {
+		c.Interviewer = func(*viva.Session) (live.Interviewer, error) {
+			return &live.Script{Prompts: []live.Prompt{{ID: "q1", Kind: signaling.PromptQuestion, Text: strings.Repeat(
+				"Tell me how you would design the retrieval layer, which store you would use, and why. ", 3)}}}, nil
+		}
+	})
+	a, _ := say(t, 0, "Sorry to interrupt, can I ask about the scale first?")
+	a.Barge = 1500 * time.Millisecond
+	res, ev := run(t, h, call.Config{Answers: []call.Answer{a}})
+	if res.Ended != "completed" {
+		t.Fatalf("ended %q, want completed", res.Ended)
+	}
+	if n := len(ev.finals()); n != 1 {
+		t.Errorf("%d final transcripts, want 1", n)
+	}
+	us, _ := h.store.Utterances(context.Background(), res.Session)
+	var first *viva.Utterance
+	for i, u := range us {
+		if u.Speaker == viva.SpeakerInterviewer {
+			first = &us[i]
+			break
+		}
+	}
+	if first == nil {
+		t.Fatal("no interviewer utterance stored")
+	}
+	spoken := time.Duration(first.EndMS-first.StartMS) * time.Millisecond
+	t.Logf("the prompt played for %v before the barge-in", spoken)
+	// The prompt is about 15 s long; the candidate came in after 1.5 s and
+	// the barge-in needs about 0.3 s of speech.
+	if spoken > 4*time.Second {
+		t.Errorf("the prompt played for %v: the barge-in did not silence it", spoken)
+	}
+}
+
+// TestBadOffer: an offer without audio gets a bad_sdp error and the socket
+// stays usable; the interview is not disturbed.
+func TestBadOffer(t *testing.T) {
+	h := newHarness(t, nil)
+	ws, _ := dial(t, h)
+	send := func(v any) {
+		if err := ws.WriteJSON(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if _, err := pc.CreateDataChannel("chat", nil); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(map[string]any{"type": "offer", "v": 1, "sdp": offer.SDP})
+	msg := readType(t, ws, "error")
+	if msg["code"] != "bad_sdp" || msg["field"] != "sdp" {
+		t.Errorf("error %v, want bad_sdp on sdp", msg)
+	}
+	send(map[string]any{"type": "candidate", "v": 1, "candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"})
+	if msg := readType(t, ws, "error"); msg["code"] != "bad_state" {
+		t.Errorf("a candidate before any accepted offer: %v, want bad_state", msg)
+	}
+	send(map[string]any{"type": "ping", "v": 1, "t": 42})
+	if msg := readType(t, ws, "pong"); msg["t"] != float64(42) {
+		t.Errorf("pong %v", msg)
+	}
+}
+
+// TestSecondSocket: a second socket for a live interview is refused; the
+// first is not disturbed.
+func TestSecondSocket(t *testing.T) {
+	h := newHarness(t, nil)
+	ws, id := dial(t, h)
+	resp, err := http.Post(h.url+"/api/v1/sessions/"+id.String()+"/ticket", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tk struct{ URL string }
+	_ = json.NewDecoder(resp.Body).Decode(&tk)
+	resp.Body.Close()
+	_, r, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(h.url, "http")+tk.URL, nil)
+	if err == nil || r == nil || r.StatusCode != http.StatusConflict {
+		t.Fatalf("second socket: %v, %v; want 409", err, r)
+	}
+	if err := ws.WriteJSON(map[string]any{"type": "ping", "v": 1, "t": 7}); err != nil {
+		t.Fatal(err)
+	}
+	if msg := readType(t, ws, "pong"); msg["t"] != float64(7) {
+		t.Errorf("the first socket after the refusal: %v", msg)
+	}
+}
+
+// TestServerStop: stopping the server mid-interview keeps what was said
+// and recorded, marks the interview interrupted and queues it for scoring.
+func TestServerStop(t *testing.T) {
+	h := newHarness(t, func(c *live.Config) { c.Interviewer = script })
+	a, _ := say(t, 0, "We split each document into overlapping chunks.")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var session uuid.UUID
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = call.Run(ctx, call.Config{Server: h.url, Minutes: 20, Answers: []call.Answer{a}, OnEvent: func(e call.Event) {
+			if e.Type == call.EventSession {
+				var m map[string]any
+				_ = json.Unmarshal(e.Raw, &m)
+				session = uuid.MustParse(m["session"].(string))
+			}
+			if e.Type == "transcript" && strings.Contains(string(e.Raw), `"final":true`) {
+				stopCtx, stop := context.WithTimeout(context.Background(), 20*time.Second)
+				defer stop()
+				if err := h.m.Close(stopCtx); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			}
+		}})
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("call still running a minute in")
+	}
+	s, err := h.store.Session(context.Background(), session)
+	if err != nil || s.State != viva.StateInterrupted {
+		t.Fatalf("session %v, %v; want interrupted", s, err)
+	}
+	select {
+	case <-h.scored:
+	default:
+		t.Error("the interrupted interview was not queued for scoring")
+	}
+	recs, _ := h.store.Recordings(context.Background(), session)
+	for _, r := range recs {
+		info, err := record.Probe(r.Path)
+		if err != nil || !info.Ended || info.Duration <= 0 {
+			t.Errorf("%s recording: %+v, %v; want a closed, non-empty file", r.Direction, info, err)
+		}
+	}
+	if resp, _ := httpPost(h.url + "/api/v1/sessions"); resp == 0 {
+		t.Error("the HTTP API stopped with the interviews")
+	}
+}
+
+// dial creates a session and opens its socket.
+func dial(t *testing.T, h *harness) (*websocket.Conn, uuid.UUID) {
+	t.Helper()
+	resp, err := http.Post(h.url+"/api/v1/sessions", "application/json", strings.NewReader(`{"track":"rag","mode":"system-design","minutes":20}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s viva.Session
+	_ = json.NewDecoder(resp.Body).Decode(&s)
+	resp.Body.Close()
+	resp, err = http.Post(h.url+"/api/v1/sessions/"+s.ID.String()+"/ticket", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tk struct{ URL string }
+	_ = json.NewDecoder(resp.Body).Decode(&tk)
+	resp.Body.Close()
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(h.url, "http")+tk.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws, s.ID
+}
+
+// readType reads messages until one of type typ.
+func readType(t *testing.T, ws *websocket.Conn, typ string) map[string]any {
+	t.Helper()
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var m map[string]any
+		if err := ws.ReadJSON(&m); err != nil {
+			t.Fatalf("waiting for %s: %v", typ, err)
+		}
+		if m["type"] == typ {
+			return m
+		}
+	}
 }
