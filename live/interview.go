@@ -446,6 +446,10 @@ func (iv *interview) peerEvent(gen int, e peer.Event) {
 		iv.m.met.bargeIns.Inc()
 	case endpoint.Pause:
 		iv.segment(e.Segment)
+	case endpoint.Split:
+		if e.Segment != nil && len(e.Segment.PCM) > 0 {
+			iv.segment(e.Segment)
+		}
 	case endpoint.EndOfTurn:
 		iv.inTurn = false
 		iv.segment(e.Segment)
@@ -762,7 +766,7 @@ func (iv *interview) drained(in any) {
 	switch in := in.(type) {
 	case peerEvent:
 		switch in.ev.Kind {
-		case endpoint.SpeechStarted, endpoint.Pause, endpoint.EndOfTurn:
+		case endpoint.SpeechStarted, endpoint.Pause, endpoint.Split, endpoint.EndOfTurn:
 			iv.peerEvent(in.gen, in.ev)
 		}
 	case transcribed:

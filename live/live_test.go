@@ -35,7 +35,7 @@ import (
 // harness is a Viva server on loopback with the real media path: SQLite,
 // PocketSphinx, flite, pion.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	store  viva.Store
 	m      *live.Manager
@@ -54,7 +54,7 @@ func (s scorer) EnqueueScore(_ context.Context, id uuid.UUID) error {
 	return nil
 }
 
-func newHarness(t *testing.T, tune func(*live.Config)) *harness {
+func newHarness(t testing.TB, tune func(*live.Config)) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := sqlite.Open(context.Background(), filepath.Join(dir, sqlite.FileName))
@@ -106,7 +106,7 @@ func newHarness(t *testing.T, tune func(*live.Config)) *harness {
 	return h
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -123,7 +123,7 @@ func script(*viva.Session) (live.Interviewer, error) {
 
 // say makes an answer: flite's rms voice at 48 kHz, each part separated by
 // the given silence, with a second of silence at both ends.
-func say(t *testing.T, pause time.Duration, parts ...string) (call.Answer, []time.Duration) {
+func say(t testing.TB, pause time.Duration, parts ...string) (call.Answer, []time.Duration) {
 	t.Helper()
 	var pcm []int16
 	var lengths []time.Duration

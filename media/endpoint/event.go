@@ -30,6 +30,11 @@ const (
 	// Backchannel: shorter speech over the interviewer ("mm-hm", a cough);
 	// it is ignored and reported when it ends. Stamped at its onset.
 	Backchannel
+	// Split is never reported by an Endpointer: it is the media path's
+	// mark where it cut a long stretch of speech without a pause, at its
+	// quietest moment, so that speech recognition keeps pace with the
+	// candidate. Stamped at the cut.
+	Split
 )
 
 var kindNames = [...]string{
@@ -40,6 +45,7 @@ var kindNames = [...]string{
 	EndOfTurn:        "end_of_turn",
 	BargeIn:          "barge_in",
 	Backchannel:      "backchannel",
+	Split:            "split",
 }
 
 // String returns the snake_case name of k, as used in logs and events.

@@ -124,7 +124,7 @@ func (c *candidate) send(t *testing.T, packets [][]byte, stop <-chan struct{}) {
 
 // encode encodes 16 kHz audio into 20 ms Opus packets at 48 kHz, padding the
 // last with silence.
-func encode(t *testing.T, pcm []int16) [][]byte {
+func encode(t testing.TB, pcm []int16) [][]byte {
 	t.Helper()
 	enc, err := opus.NewEncoder(opus.EncoderConfig{})
 	if err != nil {
@@ -157,7 +157,7 @@ type interview struct {
 	onsets, ends []time.Duration // true speech onsets and ends
 }
 
-func newInterview(t *testing.T) interview {
+func newInterview(t testing.TB) interview {
 	t.Helper()
 	const (
 		lead = 400 * time.Millisecond
@@ -220,7 +220,7 @@ func turnsOf(t *testing.T, events []Event) []turn {
 		switch e.Kind {
 		case endpoint.SpeechStarted:
 			cur = &turn{start: -1}
-		case endpoint.Pause, endpoint.EndOfTurn:
+		case endpoint.Pause, endpoint.Split, endpoint.EndOfTurn:
 			if cur == nil {
 				t.Fatalf("%v outside a turn", e.Event)
 			}

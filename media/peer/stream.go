@@ -19,6 +19,11 @@ const rate = vad.SampleRate
 // declared lost: 60 ms at 20 ms a packet.
 const jitterDepth = 3
 
+// MaxSegment bounds a stretch of speech without a pause: longer ones are
+// split, so that the last segment of a turn, the one still being
+// transcribed when the turn ends, is short.
+const MaxSegment = 4 * time.Second
+
 // maxGap bounds the silence inserted for one jump in RTP timestamps (the
 // sender's DTX, a paused tab). A longer jump is a new stream, not a pause.
 const maxGap = 10 * time.Minute
@@ -264,6 +269,35 @@ func (s *stream) feed(v bool) {
 	for _, e := range s.ep.Frame(at, v) {
 		s.event(e)
 	}
+	if s.inTurn && s.speechEnd < 0 && s.fed*vad.FrameSamples-s.segStart >= samples(MaxSegment) {
+		s.split(s.fed * vad.FrameSamples)
+	}
+}
+
+// split cuts the speech since the last cut at its quietest 10 ms in the
+// last quarter before end, and reports the part before the cut as a
+// segment of the turn.
+func (s *stream) split(end int64) {
+	const win = rate / 100
+	from := s.segStart + (end-s.segStart)*3/4
+	cut, quiet := end, int64(-1)
+	for i := from; i+win <= end; i += win {
+		var e int64
+		for _, v := range s.slice(i, i+win) {
+			e += int64(v) * int64(v)
+		}
+		if quiet < 0 || e < quiet {
+			cut, quiet = i, e
+		}
+	}
+	ev := Event{
+		Event:   endpoint.Event{Kind: endpoint.Split, At: time.Duration(cut) * time.Second / rate, Reason: "speech longer than " + MaxSegment.String() + " without a pause, cut at its quietest 10 ms"},
+		Segment: &Utterance{StartMS: s.ms(s.segStart), PCM: s.slice(s.segStart, cut)},
+	}
+	s.segStart = cut
+	s.trim(cut)
+	ev.At += s.start
+	s.emit(ev)
 }
 
 // event turns an endpointer decision into an Event on the interview's time

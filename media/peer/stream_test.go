@@ -233,3 +233,58 @@ func TestStreamMute(t *testing.T) {
 		t.Errorf("end of turn at %v, before the unmute at %v", got, min)
 	}
 }
+
+// TestStreamSplitsLongSpeech: speech with no pause longer than MaxSegment
+// is cut into segments at quiet moments, which join back into the turn.
+func TestStreamSplitsLongSpeech(t *testing.T) {
+	t.Parallel()
+	var speech []int16
+	for _, text := range []string{"We index every ticket with its product and its language", "then we embed the chunks", "and keep the vectors in memory on one machine", "which is enough for ten million tickets"} {
+		speech = append(speech, speechOnly(stttest.Say(t, "rms", text), 4*rate)...)
+	}
+	audio := append(make([]int16, rate/2), speech...)
+	audio = append(audio, make([]int16, 2*rate)...)
+	var events []Event
+	s, err := newStream(streamConfig{log: slog.New(slog.DiscardHandler), emit: func(e Event) { events = append(events, e) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range encode(t, audio) {
+		s.packet(uint16(i), uint32(i*960), p)
+	}
+	splits := 0
+	for _, e := range events {
+		if e.Kind == endpoint.Split {
+			splits++
+			if n := time.Duration(len(e.Segment.PCM)) * time.Second / rate; n > MaxSegment || n < MaxSegment*3/4-20*time.Millisecond {
+				t.Errorf("split segment of %v, want between 3/4 of %v and it", n, MaxSegment)
+			}
+		}
+	}
+	turns := turnsOf(t, events)
+	if len(turns) != 1 {
+		t.Fatalf("%d turns, want 1", len(turns))
+	}
+	longest := time.Duration(0)
+	var run time.Duration
+	for _, e := range events {
+		if e.Kind == endpoint.Pause {
+			run = 0
+		}
+		if e.Segment != nil {
+			run += time.Duration(len(e.Segment.PCM)) * time.Second / rate
+			longest = max(longest, run)
+			run = 0
+		}
+	}
+	t.Logf("%v of speech: %d splits, %d segments, longest %v", time.Duration(len(speech))*time.Second/rate, splits, turns[0].segments, longest)
+	if splits == 0 {
+		t.Errorf("no split in %v of speech", time.Duration(len(speech))*time.Second/rate)
+	}
+	if longest > MaxSegment {
+		t.Errorf("a segment of %v, over %v", longest, MaxSegment)
+	}
+	if got, want := len(turns[0].pcm), len(speech); got < want-rate/10 || got > want+rate/10 {
+		t.Errorf("segments join to %d samples, the speech is %d", got, want)
+	}
+}
