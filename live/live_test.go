@@ -388,10 +388,8 @@ func TestReconnect(t *testing.T) {
 	var once sync.Once
 	cfg := call.Config{Server: h.url, Minutes: 20, Answers: []call.Answer{long}, OnEvent: func(e call.Event) {
 		ev.add(e)
-		if e.Type == call.EventSession {
-			var m map[string]any
-			_ = json.Unmarshal(e.Raw, &m)
-			session = uuid.MustParse(m["session"].(string))
+		if id, ok := sessionOf(e); ok {
+			session = id
 		}
 		if e.Type == call.EventAnswerStart {
 			once.Do(func() { time.AfterFunc(3*time.Second, cancel) }) // drop mid-answer
@@ -473,11 +471,10 @@ func TestAbandoned(t *testing.T) {
 	defer cancel()
 	var session uuid.UUID
 	_, _ = call.Run(ctx, call.Config{Server: h.url, Minutes: 20, Answers: []call.Answer{long}, OnEvent: func(e call.Event) {
+		if id, ok := sessionOf(e); ok {
+			session = id
+		}
 		switch e.Type {
-		case call.EventSession:
-			var m map[string]any
-			_ = json.Unmarshal(e.Raw, &m)
-			session = uuid.MustParse(m["session"].(string))
 		case call.EventAnswerStart:
 			time.AfterFunc(2500*time.Millisecond, cancel)
 		}
@@ -634,10 +631,8 @@ func TestServerStop(t *testing.T) {
 	go func() {
 		defer close(done)
 		_, _ = call.Run(ctx, call.Config{Server: h.url, Minutes: 20, Answers: []call.Answer{a}, OnEvent: func(e call.Event) {
-			if e.Type == call.EventSession {
-				var m map[string]any
-				_ = json.Unmarshal(e.Raw, &m)
-				session = uuid.MustParse(m["session"].(string))
+			if id, ok := sessionOf(e); ok {
+				session = id
 			}
 			if e.Type == "transcript" && strings.Contains(string(e.Raw), `"final":true`) {
 				stopCtx, stop := context.WithTimeout(context.Background(), 20*time.Second)
@@ -712,4 +707,16 @@ func readType(t *testing.T, ws *websocket.Conn, typ string) map[string]any {
 			return m
 		}
 	}
+}
+
+// sessionOf returns the session a call.session event names.
+func sessionOf(e call.Event) (uuid.UUID, bool) {
+	if e.Type != call.EventSession {
+		return uuid.Nil, false
+	}
+	var m struct{ Session uuid.UUID }
+	if err := json.Unmarshal(e.Raw, &m); err != nil {
+		return uuid.Nil, false
+	}
+	return m.Session, true
 }

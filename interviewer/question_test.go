@@ -1,0 +1,92 @@
+package interviewer
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/viva-interview/viva"
+)
+
+func TestBuiltinBankIsValid(t *testing.T) {
+	t.Parallel()
+	qs, errs := Builtin()
+	for _, err := range errs {
+		t.Error(err)
+	}
+	b := NewBank(qs)
+	for _, track := range viva.Tracks {
+		n := len(b.Questions(track, ""))
+		t.Logf("%s: %d questions", track, n)
+	}
+}
+
+func TestParseErrorsNameLineAndField(t *testing.T) {
+	t.Parallel()
+	good := `version: 1
+questions:
+  - id: rag.one
+    track: rag
+    modes: [system-design]
+    title: One
+    prompt: Design it.
+    minutes: 10
+    rubric:
+      concepts:
+        - id: eval
+          label: Evaluates
+          weight: 2
+          cues: [evaluate]
+          probe: How would you evaluate it?
+`
+	tests := map[string]struct {
+		data      string
+		line      int
+		field     string
+		substring string
+		valid     int
+	}{
+		"valid":            {data: good, valid: 1},
+		"unknown field":    {data: strings.Replace(good, "    minutes: 10\n", "    minutes: 10\n    minutse: 3\n", 1), line: 9, substring: "minutse"},
+		"bad weight":       {data: strings.Replace(good, "weight: 2", "weight: 0", 1), line: 13, field: "questions[0].rubric.concepts[0].weight"},
+		"missing probe":    {data: strings.Replace(good, "          probe: How would you evaluate it?\n", "", 1), line: 11, field: "questions[0].rubric.concepts[0].probe"},
+		"unknown track":    {data: strings.Replace(good, "track: rag", "track: cooking", 1), line: 4, field: "questions[0].track"},
+		"bad version":      {data: strings.Replace(good, "version: 1", "version: 2", 1), line: 1, field: "version"},
+		"not yaml":         {data: "questions: [\n", substring: "yaml"},
+		"empty":            {data: "", substring: "empty"},
+		"no rubric":        {data: good[:strings.Index(good, "    rubric:")], line: 3, field: "questions[0].rubric.concepts", substring: "concepts or a model answer"},
+		"duplicate cue id": {data: strings.Replace(good, "          probe: How would you evaluate it?\n", "          probe: How would you evaluate it?\n        - id: eval\n          label: Again\n          weight: 1\n          cues: [again]\n          probe: Again?\n", 1), line: 16, field: "questions[0].rubric.concepts[1].id", substring: "already used"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			qs, errs := Parse("q.yaml", []byte(tt.data))
+			if len(qs) != tt.valid {
+				t.Errorf("%d valid questions, want %d", len(qs), tt.valid)
+			}
+			if tt.valid > 0 {
+				if len(errs) > 0 {
+					t.Errorf("errors: %v", errs)
+				}
+				return
+			}
+			if len(errs) != 1 {
+				t.Fatalf("errors %v, want one", errs)
+			}
+			var fe *FileError
+			if !errors.As(errs[0], &fe) {
+				t.Fatalf("%T is not a *FileError", errs[0])
+			}
+			t.Log(fe)
+			if tt.line != 0 && fe.Line != tt.line {
+				t.Errorf("line %d, want %d", fe.Line, tt.line)
+			}
+			if tt.field != "" && fe.Field != tt.field {
+				t.Errorf("field %q, want %q", fe.Field, tt.field)
+			}
+			if tt.substring != "" && !strings.Contains(fe.Error(), tt.substring) {
+				t.Errorf("%q does not mention %q", fe.Error(), tt.substring)
+			}
+		})
+	}
+}
