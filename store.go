@@ -36,6 +36,12 @@ type Store interface {
 	// Utterances returns a session's utterances ordered by start time.
 	Utterances(ctx context.Context, sessionID uuid.UUID) ([]Utterance, error)
 
+	// AddProbe stores a probe the interviewer asked; adding the same id
+	// again is a no-op.
+	AddProbe(ctx context.Context, p *Probe) error
+	// Probes returns a session's probes ordered by the time they were asked.
+	Probes(ctx context.Context, sessionID uuid.UUID) ([]Probe, error)
+
 	// PutRecording creates or replaces the recording of one direction.
 	PutRecording(ctx context.Context, r *Recording) error
 	// Recordings returns a session's recordings.

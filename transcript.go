@@ -70,6 +70,39 @@ func (u Utterance) LogValue() slog.Value {
 	)
 }
 
+// Probe is a follow-up the interviewer asked, and why: which question and
+// which part of its rubric it targets, and the reason the policy chose it.
+type Probe struct {
+	ID        uuid.UUID `json:"id"`
+	SessionID uuid.UUID `json:"session_id"`
+	Question  string    `json:"question"` // question id
+	Target    string    `json:"target"`   // concept, tradeoff or challenge id; "silence" for a nudge
+	Kind      string    `json:"kind"`     // missed, partial, challenge, tradeoff, nudge
+	Reason    string    `json:"reason"`
+	Text      string    `json:"text"`     // the words said
+	AskedMS   int64     `json:"asked_ms"` // when it was said, on the interview's time base
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Validate checks a probe before it is stored.
+func (p *Probe) Validate() error {
+	switch {
+	case p.ID == uuid.Nil:
+		return &ValidationError{Field: "id", Message: "is required"}
+	case p.Question == "" || len(p.Question) > 200:
+		return &ValidationError{Field: "question", Message: "is required, at most 200 bytes"}
+	case p.Target == "" || len(p.Target) > 200:
+		return &ValidationError{Field: "target", Message: "is required, at most 200 bytes"}
+	case p.Kind == "" || len(p.Kind) > 40:
+		return &ValidationError{Field: "kind", Message: "is required, at most 40 bytes"}
+	case len(p.Reason) > 2000 || len(p.Text) > 8000:
+		return &ValidationError{Field: "reason", Message: "reason or text too long"}
+	case p.AskedMS < 0:
+		return &ValidationError{Field: "asked_ms", Message: "must not be negative"}
+	}
+	return nil
+}
+
 // Recording is one direction of an interview's audio on disk.
 type Recording struct {
 	SessionID  uuid.UUID `json:"session_id"`

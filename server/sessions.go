@@ -180,7 +180,12 @@ func (s *Server) transcript(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"session_id": sess.ID, "utterances": utts})
+	probes, err := s.cfg.Store.Probes(r.Context(), sess.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"session_id": sess.ID, "utterances": utts, "probes": probes})
 }
 
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {

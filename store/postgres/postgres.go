@@ -296,6 +296,45 @@ func (s *Store) Utterances(ctx context.Context, sessionID uuid.UUID) ([]viva.Utt
 	return out, nil
 }
 
+// AddProbe implements viva.Store.
+func (s *Store) AddProbe(ctx context.Context, p *viva.Probe) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now()
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO probes (id, session_id, question, target, kind, reason, text, asked_ms, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+		p.ID, p.SessionID, p.Question, p.Target, p.Kind, p.Reason, p.Text, p.AskedMS, p.CreatedAt)
+	if pgCode(err) == foreignKeyViolation {
+		return fmt.Errorf("session %s: %w", p.SessionID, viva.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("add probe: %w", err)
+	}
+	return nil
+}
+
+// Probes implements viva.Store.
+func (s *Store) Probes(ctx context.Context, sessionID uuid.UUID) ([]viva.Probe, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, session_id, question, target, kind, reason, text, asked_ms, created_at
+		FROM probes WHERE session_id = $1 ORDER BY asked_ms, id`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("list probes: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (viva.Probe, error) {
+		var p viva.Probe
+		err := row.Scan(&p.ID, &p.SessionID, &p.Question, &p.Target, &p.Kind, &p.Reason, &p.Text, &p.AskedMS, &p.CreatedAt)
+		p.CreatedAt = p.CreatedAt.UTC()
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list probes: %w", err)
+	}
+	return out, nil
+}
+
 // PutRecording implements viva.Store.
 func (s *Store) PutRecording(ctx context.Context, r *viva.Recording) error {
 	if !r.Direction.Valid() {

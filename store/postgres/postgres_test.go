@@ -82,7 +82,7 @@ func TestReadyFailsWhenSchemaMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DELETE FROM viva_migrations WHERE version = 1"); err != nil {
+	if _, err := conn.Exec(ctx, "DELETE FROM viva_migrations WHERE version = (SELECT max(version) FROM viva_migrations)"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Ready(ctx); err == nil {

@@ -382,6 +382,49 @@ func (s *Store) Utterances(ctx context.Context, sessionID uuid.UUID) ([]viva.Utt
 	return out, rows.Err()
 }
 
+// AddProbe implements viva.Store.
+func (s *Store) AddProbe(ctx context.Context, p *viva.Probe) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO probes (id, session_id, question, target, kind, reason, text, asked_ms, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		p.ID.String(), p.SessionID.String(), p.Question, p.Target, p.Kind, p.Reason, p.Text, p.AskedMS, ms(p.CreatedAt))
+	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) {
+		return fmt.Errorf("session %s: %w", p.SessionID, viva.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("add probe: %w", err)
+	}
+	return nil
+}
+
+// Probes implements viva.Store.
+func (s *Store) Probes(ctx context.Context, sessionID uuid.UUID) ([]viva.Probe, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, session_id, question, target, kind, reason, text, asked_ms, created_at
+		FROM probes WHERE session_id = ? ORDER BY asked_ms, id`, sessionID.String())
+	if err != nil {
+		return nil, fmt.Errorf("list probes: %w", err)
+	}
+	defer rows.Close()
+	out := []viva.Probe{}
+	for rows.Next() {
+		var (
+			p       viva.Probe
+			created int64
+		)
+		if err := rows.Scan(&p.ID, &p.SessionID, &p.Question, &p.Target, &p.Kind, &p.Reason, &p.Text, &p.AskedMS, &created); err != nil {
+			return nil, fmt.Errorf("list probes: %w", err)
+		}
+		p.CreatedAt = fromMS(created)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // PutRecording implements viva.Store.
 func (s *Store) PutRecording(ctx context.Context, r *viva.Recording) error {
 	if !r.Direction.Valid() {

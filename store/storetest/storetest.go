@@ -60,6 +60,7 @@ func Run(t *testing.T, h Harness) {
 		{"ListSessions", testListSessions},
 		{"StateTransitions", testStateTransitions},
 		{"Utterances", testUtterances},
+		{"Probes", testProbes},
 		{"RecordingsAndReports", testRecordingsAndReports},
 		{"DeleteCascades", testDeleteCascades},
 		{"ConcurrentWriters", testConcurrentWriters},
@@ -274,6 +275,44 @@ func testUtterances(t *testing.T, h Harness) {
 		if err := s.AddUtterance(ctx(t), b); !errors.As(err, &ve) {
 			t.Errorf("bad utterance %+v: got %v, want a validation error", b, err)
 		}
+	}
+}
+
+func testProbes(t *testing.T, h Harness) {
+	s := h.fresh(t)
+	sess := newSession(t, s, viva.TrackRAG)
+	later := &viva.Probe{ID: uuid.New(), SessionID: sess.ID, Question: "rag.support-tickets", Target: "evaluation",
+		Kind: "missed", Reason: `missed "Evaluates retrieval" (weight 3)`, Text: "How would you know it works?", AskedMS: 90000}
+	earlier := &viva.Probe{ID: uuid.New(), SessionID: sess.ID, Question: "rag.support-tickets", Target: "why-faiss",
+		Kind: "challenge", Reason: `the candidate said "faiss"`, Text: "Why FAISS?", AskedMS: 30000}
+	for _, p := range []*viva.Probe{later, earlier, later} { // the repeat is a retried write
+		if err := s.AddProbe(ctx(t), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Probes(ctx(t), sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != earlier.ID || got[1].ID != later.ID {
+		t.Fatalf("want 2 probes in order asked, got %+v", got)
+	}
+	if p := got[1]; p.Question != later.Question || p.Target != later.Target || p.Kind != later.Kind ||
+		p.Reason != later.Reason || p.Text != later.Text || p.AskedMS != later.AskedMS || p.CreatedAt.IsZero() {
+		t.Fatalf("probe changed in the store: %+v", p)
+	}
+	if err := s.AddProbe(ctx(t), &viva.Probe{ID: uuid.New(), SessionID: uuid.New(), Question: "q", Target: "t", Kind: "missed"}); !errors.Is(err, viva.ErrNotFound) {
+		t.Errorf("probe for an unknown session: %v, want ErrNotFound", err)
+	}
+	var ve *viva.ValidationError
+	if err := s.AddProbe(ctx(t), &viva.Probe{ID: uuid.New(), SessionID: sess.ID}); !errors.As(err, &ve) {
+		t.Errorf("empty probe: %v, want a validation error", err)
+	}
+	if err := s.DeleteSession(ctx(t), sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Probes(ctx(t), sess.ID); err != nil || len(got) != 0 {
+		t.Errorf("probes after delete: %v, %v", got, err)
 	}
 }
 
