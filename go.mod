@@ -7,6 +7,7 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/kljensen/snowball v0.10.0
 	github.com/pion/interceptor v0.1.51
 	github.com/pion/opus v0.1.0
 	github.com/pion/rtp v1.10.6

@@ -140,7 +140,7 @@ func (c *call) run(ctx context.Context) (res Result, err error) {
 
 	created := false
 	if res.Session == uuid.Nil {
-		id, err := a.createSession(ctx, c.cfg.Track, c.cfg.Mode, c.cfg.Minutes)
+		id, err := a.createSession(ctx, c.cfg.Track, c.cfg.Mode, c.cfg.Minutes, c.cfg.Questions)
 		if err != nil {
 			return res, err
 		}

@@ -39,6 +39,9 @@ type Config struct {
 	// Minutes is the session's time budget, 5 to 180. Zero leaves it to the
 	// server (the mode's default length).
 	Minutes int
+	// Questions are the ids of the questions the session asks, in order
+	// (see viva questions list). None: the server picks.
+	Questions []string
 
 	// Answers are spoken in order, one per interviewer prompt. None: the
 	// candidate stays silent (its microphone open) until the interview ends.

@@ -132,12 +132,13 @@ func (a *api) post(ctx context.Context, op, path string, body, out any) error {
 }
 
 // createSession creates a session and returns its id.
-func (a *api) createSession(ctx context.Context, track viva.Track, mode viva.Mode, minutes int) (uuid.UUID, error) {
+func (a *api) createSession(ctx context.Context, track viva.Track, mode viva.Mode, minutes int, questions []string) (uuid.UUID, error) {
 	req := struct {
-		Track   viva.Track `json:"track"`
-		Mode    viva.Mode  `json:"mode"`
-		Minutes int        `json:"minutes,omitempty"`
-	}{track, mode, minutes}
+		Track     viva.Track `json:"track"`
+		Mode      viva.Mode  `json:"mode"`
+		Minutes   int        `json:"minutes,omitempty"`
+		Questions []string   `json:"questions,omitempty"`
+	}{track, mode, minutes, questions}
 	var sess struct {
 		ID uuid.UUID `json:"id"`
 	}

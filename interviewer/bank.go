@@ -17,3 +17,26 @@ func Builtin() ([]Question, []error) {
 	}
 	return LoadFS(sub)
 }
+
+// Load builds the bank a server uses: the built-in questions, then those of
+// dir (if not empty), which add questions or replace built-in ones by id.
+// Invalid questions and files are skipped and returned as errors, so the
+// server can start with the valid ones and say which it skipped.
+func Load(dir fs.FS) (*Bank, []error) {
+	qs, errs := Builtin()
+	if dir == nil {
+		return NewBank(qs), errs
+	}
+	user, uerrs := LoadFS(dir)
+	return NewBank(qs, user), append(errs, uerrs...)
+}
+
+// Openings are the first words of every interview the bank can start:
+// the greeting and each question, for warming a voice cache.
+func (b *Bank) Openings() []string {
+	var out []string
+	for _, id := range b.ids {
+		out = append(out, Greeting+b.byID[id].Prompt)
+	}
+	return out
+}

@@ -10,7 +10,7 @@ import (
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/call"
 	"github.com/viva-interview/viva/live"
-	"github.com/viva-interview/viva/signaling"
+	"github.com/viva-interview/viva/interviewer"
 )
 
 // BenchmarkTurnLatency runs an interview of eight answers with the embedded
@@ -30,9 +30,9 @@ func BenchmarkTurnLatency(b *testing.B) {
 		"We monitor retrieval quality and user feedback in production.",
 		"If the corpus grew a hundred times we would shard the index.",
 	}
-	var prompts []live.Prompt
+	var prompts []interviewer.Prompt
 	for i := range answers {
-		prompts = append(prompts, live.Prompt{ID: fmt.Sprintf("q%d", i), Kind: signaling.PromptProbe, Text: "Go on: what comes next?"})
+		prompts = append(prompts, interviewer.Prompt{ID: fmt.Sprintf("q%d", i), Kind: interviewer.KindProbe, Text: "Go on: what comes next?"})
 	}
 	h := newHarness(b, func(c *live.Config) {
 		c.Interviewer = func(*viva.Session) (live.Interviewer, error) { return &live.Script{Prompts: prompts}, nil }

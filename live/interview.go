@@ -16,15 +16,13 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/interviewer"
 	"github.com/viva-interview/viva/media/endpoint"
 	"github.com/viva-interview/viva/media/peer"
 	"github.com/viva-interview/viva/media/record"
 	"github.com/viva-interview/viva/media/stt"
 	"github.com/viva-interview/viva/signaling"
 )
-
-// timeLow is when the candidate is told time is running out.
-const timeLow = 2 * time.Minute
 
 // inboxSize bounds the inputs waiting for an interview's goroutine. The
 // media path posts a handful per second; the bound only matters if the
@@ -63,8 +61,7 @@ type (
 		err error
 	}
 	said struct {
-		p      Prompt
-		last   bool
+		say    interviewer.Say
 		spoken peer.Spoken
 		err    error
 		notice string
@@ -110,23 +107,18 @@ func (t *turn) result() (stt.Result, error) {
 			errs = append(errs, s.err)
 			continue
 		}
-		texts = append(texts, s.res.Text)
+		if t := strings.TrimSpace(s.res.Text); t != "" {
+			texts = append(texts, t)
+		}
 		out.Words = append(out.Words, s.res.Words...)
 		out.Engine = cmp.Or(out.Engine, s.res.Engine)
 		out.Notice = cmp.Or(out.Notice, s.res.Notice)
 	}
-	out.Text = joinText(texts...)
+	out.Text = strings.Join(texts, " ")
 	if out.Text == "" && len(errs) > 0 {
 		return out, errors.Join(errs...)
 	}
 	return out, nil
-}
-
-// answerPart is one stored turn of the answer being given.
-type answerPart struct {
-	startMS, endMS int64
-	text           string
-	words          []viva.Word
 }
 
 // interview is one running interview. Everything but inbox, done and the
@@ -154,14 +146,13 @@ type interview struct {
 	state    viva.SessionState
 	speaking bool
 	sayStop  context.CancelFunc
-	prompt   Prompt // the last prompt said (or being said)
-	unsaid   *Prompt
+	prompt   interviewer.Prompt // the last prompt said (or being said)
+	unsaid   *interviewer.Say
 	inTurn   bool
 	cur      *turn        // the turn the candidate is in
 	turns    []*turn      // ended turns waiting for transcripts, in order
-	answer   []answerPart // transcribed turns since the last prompt
+	answer   []viva.Utterance // transcribed turns since the last prompt
 	lastEnd  int64        // end of the candidate's latest speech, ms; -1 none
-	warned   bool         // the time_low notice went out
 	ending   bool
 	reason   signaling.EndReason
 	timer    *time.Timer // reconnect deadline while no socket is open
@@ -308,7 +299,7 @@ func (iv *interview) attach(conn *signaling.Conn) {
 		iv.sendState()
 		iv.sendClock()
 		if iv.prompt.Text != "" {
-			iv.send(&signaling.Prompt{ID: iv.prompt.ID, Kind: iv.prompt.Kind, Text: iv.prompt.Text})
+			iv.send(promptMsg(iv.prompt))
 		}
 	}
 }
@@ -413,22 +404,35 @@ func (iv *interview) started() {
 		iv.setState(viva.StateLive)
 		iv.sendState()
 		iv.sendClock()
-		ctx, cancel := context.WithTimeout(iv.m.ctx, 30*time.Second)
-		p, err := iv.ivr.Open(ctx)
-		cancel()
-		if err != nil {
-			iv.log.Error("interviewer", "error", err)
-			iv.finish(signaling.EndError)
-			return
-		}
-		iv.say(p, false)
+		iv.step(interviewer.Start{})
 		return
 	}
 	iv.sendState()
 	if iv.unsaid != nil && !iv.speaking {
-		p := *iv.unsaid
+		sy := *iv.unsaid
 		iv.unsaid = nil
-		iv.say(p, false)
+		iv.say(sy)
+	}
+}
+
+// step feeds the interviewer an event and carries out its actions.
+func (iv *interview) step(e interviewer.Event) {
+	for _, a := range iv.ivr.Step(e) {
+		switch a := a.(type) {
+		case interviewer.Say:
+			if a.Interrupt && iv.sayStop != nil {
+				iv.sayStop()
+			}
+			iv.say(a)
+		case interviewer.Notice:
+			iv.send(&signaling.Notice{Code: a.Code, Message: a.Message})
+		case interviewer.Finish:
+			reason := signaling.EndCompleted
+			if a.Reason == string(signaling.EndTimeUp) {
+				reason = signaling.EndTimeUp
+			}
+			iv.finish(reason)
+		}
 	}
 }
 
@@ -438,6 +442,9 @@ func (iv *interview) peerEvent(gen int, e peer.Event) {
 	switch e.Kind {
 	case endpoint.SpeechStarted:
 		iv.inTurn = true
+		if !iv.ending {
+			iv.step(interviewer.TurnStarted{})
+		}
 		iv.cur = &turn{id: uuid.New(), startMS: e.At.Milliseconds(), p: iv.peer}
 		if gen != iv.gen {
 			iv.cur.p = nil
@@ -546,52 +553,45 @@ func (iv *interview) flushTurns() {
 			UtteranceID: u.ID, Speaker: u.Speaker, Final: true, Text: u.Text,
 			StartMS: u.StartMS, EndMS: u.EndMS, Words: u.Words,
 		})
-		iv.answer = append(iv.answer, answerPart{startMS: u.StartMS, endMS: u.EndMS, text: u.Text, words: u.Words})
+		iv.answer = append(iv.answer, *u)
 	}
 	iv.maybeReply()
 }
 
-// maybeReply asks the interviewer for its next prompt once the candidate
-// has finished (no turn open or waiting for its transcript) and said
-// something.
+// maybeReply gives the interviewer the candidate's answer once they have
+// finished: no turn open or waiting for its transcript.
 func (iv *interview) maybeReply() {
-	if iv.ending || iv.speaking || iv.inTurn || len(iv.turns) > 0 || len(iv.answer) == 0 || iv.peer == nil {
-		if len(iv.answer) == 0 && !iv.speaking && !iv.inTurn && len(iv.turns) == 0 && !iv.ending && iv.conn != nil {
+	if iv.ending || iv.inTurn || len(iv.turns) > 0 || iv.peer == nil {
+		return
+	}
+	if len(iv.answer) == 0 {
+		if !iv.speaking && iv.conn != nil {
 			iv.sendInterviewer(signaling.InterviewerListening)
 		}
 		return
 	}
-	a := Answer{Prompt: iv.prompt, StartMS: iv.answer[0].startMS}
-	var texts []string
-	for _, p := range iv.answer {
-		texts = append(texts, p.text)
-		a.Words = append(a.Words, p.words...)
-		a.EndMS = p.endMS
-	}
-	a.Text = joinText(texts...)
-	iv.answer = nil
-	ctx, cancel := context.WithTimeout(iv.m.ctx, 30*time.Second)
-	p, last, err := iv.ivr.Next(ctx, a)
-	cancel()
-	if err != nil {
-		iv.log.Error("interviewer", "error", err)
-		iv.finish(signaling.EndError)
+	if iv.speaking { // the candidate answered over the prompt: wait for it to end
 		return
 	}
-	iv.say(p, last)
+	a := interviewer.Answer{Utterances: iv.answer}
+	iv.answer = nil
+	iv.step(a)
+	if !iv.speaking && !iv.ending {
+		iv.sendInterviewer(signaling.InterviewerListening)
+	}
 }
 
 // say speaks a prompt: its text goes to the client as its voice starts.
-func (iv *interview) say(p Prompt, last bool) {
+func (iv *interview) say(sy interviewer.Say) {
+	p := sy.Prompt
+	iv.prompt = p
 	if iv.peer == nil { // no media: say it when the candidate is back
-		iv.unsaid = &p
-		iv.prompt = p
+		iv.unsaid = &sy
 		return
 	}
-	iv.prompt = p
 	iv.speaking = true
 	iv.sendInterviewer(signaling.InterviewerSpeaking)
-	iv.send(&signaling.Prompt{ID: p.ID, Kind: p.Kind, Text: p.Text})
+	iv.send(promptMsg(p))
 	ctx, cancel := context.WithCancel(iv.ctx)
 	iv.sayStop = cancel
 	pr, voice := iv.peer, iv.voice
@@ -602,7 +602,7 @@ func (iv *interview) say(p Prompt, last bool) {
 		defer cancel()
 		sp, err := iv.m.cfg.TTS.Synthesize(ctx, p.Text)
 		if err != nil {
-			iv.post(said{p: p, last: last, err: fmt.Errorf("synthesise: %w", err)})
+			iv.post(said{say: sy, err: fmt.Errorf("synthesise: %w", err)})
 			return
 		}
 		spoken, err := pr.Say(ctx, sp.To48k().PCM, func(at time.Duration, pkt []byte) {
@@ -610,8 +610,25 @@ func (iv *interview) say(p Prompt, last bool) {
 				iv.log.Debug("interviewer recording", "error", err)
 			}
 		})
-		iv.post(said{p: p, last: last, spoken: spoken, err: err, notice: sp.Notice})
+		iv.post(said{say: sy, spoken: spoken, err: err, notice: sp.Notice})
 	}()
+}
+
+// probe stores why a probe was asked, once it has been said.
+func (iv *interview) probe(sy interviewer.Say, at time.Duration) {
+	pr := sy.Probe
+	iv.log.Info("probe", "question", pr.Question, "target", pr.Target, "kind", string(pr.Kind), "reason", pr.Reason)
+	p := &viva.Probe{
+		ID: uuid.New(), SessionID: iv.s.ID, Question: pr.Question, Target: pr.Target, Kind: string(pr.Kind),
+		Reason: pr.Reason, Text: sy.Prompt.Text, AskedMS: at.Milliseconds(),
+	}
+	if err := iv.write(func(ctx context.Context) error { return iv.m.cfg.Store.AddProbe(ctx, p) }); err != nil {
+		iv.log.Error("store probe", "error", err)
+	}
+}
+
+func promptMsg(p interviewer.Prompt) *signaling.Prompt {
+	return &signaling.Prompt{ID: p.ID, Kind: signaling.PromptKind(p.Kind), Text: p.Text}
 }
 
 // said: a prompt has been said, or cut short.
@@ -625,29 +642,37 @@ func (iv *interview) said(in said) {
 	if in.err != nil && !errors.Is(in.err, context.Canceled) && !errors.Is(in.err, peer.ErrClosed) {
 		iv.log.Error("interviewer voice", "error", in.err)
 	}
+	p := in.say.Prompt
 	sp := in.spoken
 	if sp.Sent > 0 {
 		if iv.lastEnd >= 0 {
 			iv.m.met.turnLatency.Observe((sp.Start - time.Duration(iv.lastEnd)*time.Millisecond).Seconds())
 		}
 		u := &viva.Utterance{
-			ID: uuid.New(), SessionID: iv.s.ID, Speaker: viva.SpeakerInterviewer, Text: in.p.Text,
-			StartMS: sp.Start.Milliseconds(), EndMS: (sp.Start + sp.Sent).Milliseconds(), Engine: "prompt:" + in.p.ID,
+			ID: uuid.New(), SessionID: iv.s.ID, Speaker: viva.SpeakerInterviewer, Text: p.Text,
+			StartMS: sp.Start.Milliseconds(), EndMS: (sp.Start + sp.Sent).Milliseconds(), Engine: "prompt:" + p.ID,
 		}
 		if err := iv.write(func(ctx context.Context) error { return iv.m.cfg.Store.AddUtterance(ctx, u) }); err != nil {
 			iv.log.Error("store prompt", "error", err)
+		}
+		if in.say.Probe != nil {
+			iv.probe(in.say, sp.Start)
 		}
 	}
 	if iv.ending {
 		return
 	}
-	if sp.Interrupted && iv.peer == nil && !in.last { // the connection dropped mid-prompt
-		p := in.p
-		iv.unsaid = &p
+	if sp.Interrupted && iv.peer == nil && !in.say.Last { // the connection dropped mid-prompt
+		sy := in.say
+		iv.unsaid = &sy
 		return
 	}
-	if in.last {
-		iv.finish(iv.endReason(signaling.EndCompleted))
+	if in.err != nil && sp.Sent == 0 && in.say.Last {
+		iv.finish(signaling.EndCompleted) // the voice failed on the closing words: end anyway
+		return
+	}
+	iv.step(interviewer.Said{ID: p.ID, Interrupted: sp.Interrupted})
+	if iv.ending || iv.speaking {
 		return
 	}
 	if iv.inTurn {
@@ -657,37 +682,18 @@ func (iv *interview) said(in said) {
 	iv.maybeReply()
 }
 
-// endReason is the reason to end with: time_up wins once the time is spent.
-func (iv *interview) endReason(r signaling.EndReason) signaling.EndReason {
-	if iv.reason != "" {
-		return iv.reason
-	}
-	return r
-}
-
-// tick runs the clock.
+// tick runs the clock and tells the interviewer the time.
 func (iv *interview) tick() {
 	if iv.zero.IsZero() || iv.ending {
 		return
 	}
 	iv.sendClock()
-	left := iv.budget() - time.Since(iv.zero)
-	if left <= timeLow && !iv.warned {
-		iv.warned = true
-		iv.send(&signaling.Notice{Code: signaling.NoticeTimeLow, Message: "About two minutes left."})
+	elapsed := time.Since(iv.zero)
+	if elapsed >= iv.budget()+iv.m.cfg.Overrun {
+		iv.finish(signaling.EndTimeUp) // the interviewer did not close in time
+		return
 	}
-	if left <= 0 && iv.reason == "" {
-		iv.reason = signaling.EndTimeUp
-		if iv.sayStop != nil {
-			iv.sayStop()
-		}
-		if iv.peer == nil {
-			iv.finish(signaling.EndTimeUp)
-			return
-		}
-		iv.speaking = false
-		iv.say(iv.ivr.TimeUp(), true)
-	}
+	iv.step(interviewer.Tick{Elapsed: elapsed})
 }
 
 func (iv *interview) budget() time.Duration { return time.Duration(iv.s.Minutes) * time.Minute }
@@ -700,6 +706,7 @@ func (iv *interview) finish(reason signaling.EndReason) {
 		return
 	}
 	iv.ending = true
+	iv.reason = reason
 	iv.m.forget(iv)
 	if iv.timer != nil {
 		iv.timer.Stop()
@@ -774,7 +781,7 @@ func (iv *interview) drained(in any) {
 	case said:
 		iv.said(in)
 	case attach:
-		_ = in.conn.End(iv.endReason(signaling.EndCompleted))
+		_ = in.conn.End(iv.reason)
 	}
 }
 

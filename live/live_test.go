@@ -19,6 +19,7 @@ import (
 
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/call"
+	"github.com/viva-interview/viva/interviewer"
 	"github.com/viva-interview/viva/live"
 	"github.com/viva-interview/viva/media"
 	"github.com/viva-interview/viva/media/opus"
@@ -28,7 +29,6 @@ import (
 	"github.com/viva-interview/viva/media/tts"
 	"github.com/viva-interview/viva/media/tts/flite"
 	"github.com/viva-interview/viva/server"
-	"github.com/viva-interview/viva/signaling"
 	"github.com/viva-interview/viva/store/sqlite"
 )
 
@@ -115,9 +115,9 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 // script is the interviewer of the tests: two questions, then the closing.
 func script(*viva.Session) (live.Interviewer, error) {
-	return &live.Script{Prompts: []live.Prompt{
-		{ID: "q1", Kind: signaling.PromptQuestion, Text: "How would you split documents for retrieval?"},
-		{ID: "q2", Kind: signaling.PromptProbe, Text: "How would you evaluate it?"},
+	return &live.Script{Prompts: []interviewer.Prompt{
+		{ID: "q1", Kind: interviewer.KindQuestion, Text: "How would you split documents for retrieval?"},
+		{ID: "q2", Kind: interviewer.KindProbe, Text: "How would you evaluate it?"},
 	}}, nil
 }
 
@@ -525,7 +525,7 @@ func httpPost(url string) (int, error) {
 func TestBargeIn(t *testing.T) {
 	h := newHarness(t, func(c *live.Config) {
 		c.Interviewer = func(*viva.Session) (live.Interviewer, error) {
-			return &live.Script{Prompts: []live.Prompt{{ID: "q1", Kind: signaling.PromptQuestion, Text: strings.Repeat(
+			return &live.Script{Prompts: []interviewer.Prompt{{ID: "q1", Kind: interviewer.KindQuestion, Text: strings.Repeat(
 				"Tell me how you would design the retrieval layer, which store you would use, and why. ", 3)}}}, nil
 		}
 	})
@@ -561,7 +561,7 @@ func TestBargeIn(t *testing.T) {
 // TestBadOffer: an offer without audio gets a bad_sdp error and the socket
 // stays usable; the interview is not disturbed.
 func TestBadOffer(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, func(c *live.Config) { c.Interviewer = script })
 	ws, _ := dial(t, h)
 	send := func(v any) {
 		if err := ws.WriteJSON(v); err != nil {
@@ -598,7 +598,7 @@ func TestBadOffer(t *testing.T) {
 // TestSecondSocket: a second socket for a live interview is refused; the
 // first is not disturbed.
 func TestSecondSocket(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, func(c *live.Config) { c.Interviewer = script })
 	ws, id := dial(t, h)
 	resp, err := http.Post(h.url+"/api/v1/sessions/"+id.String()+"/ticket", "application/json", nil)
 	if err != nil {
@@ -719,4 +719,66 @@ func sessionOf(e call.Event) (uuid.UUID, bool) {
 		return uuid.Nil, false
 	}
 	return m.Session, true
+}
+
+// TestRealInterviewer runs a system-design round with the question bank's
+// interviewer: it asks, listens to a partial answer, probes the
+// highest-weight concept the answer missed (evaluation), keeps the clock,
+// wraps up, and the store holds the full transcript and the probes with
+// their reasons.
+func TestRealInterviewer(t *testing.T) {
+	qs, errs := interviewer.Builtin()
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	bank := interviewer.NewBank(qs)
+	h := newHarness(t, func(c *live.Config) {
+		c.Interviewer = live.NewInterviewer(bank, interviewer.Config{MaxProbes: 2})
+	})
+	a1, _ := say(t, 0, "We split the tickets into overlapping chunks and embed them with a sentence transformer.")
+	a2, _ := say(t, 0, "We would measure recall at ten on a labelled set of questions.")
+	a3, _ := say(t, 0, "We would add a dashboard and alerts on user feedback.")
+	res, ev := run(t, h, call.Config{Minutes: 10, Questions: []string{"rag.support-tickets"}, Answers: []call.Answer{a1, a2, a3}})
+	if res.Ended != "completed" {
+		t.Fatalf("ended %q, want completed", res.Ended)
+	}
+	var kinds []string
+	for _, p := range ev.of("prompt") {
+		kinds = append(kinds, p["kind"].(string)+":"+p["id"].(string))
+	}
+	t.Logf("prompts: %v", kinds)
+	if len(kinds) != 4 || !strings.HasPrefix(kinds[0], "question:rag.support-tickets") || !strings.HasPrefix(kinds[1], "probe:") || !strings.HasPrefix(kinds[3], "wrapup:") {
+		t.Errorf("prompts %v, want the question, two probes and the wrap-up", kinds)
+	}
+	if len(ev.of("clock")) == 0 {
+		t.Error("no clock")
+	}
+	probes, err := h.store.Probes(context.Background(), res.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range probes {
+		t.Logf("probe at %d ms: %s %s (%s): %q", p.AskedMS, p.Kind, p.Target, p.Reason, p.Text)
+	}
+	if len(probes) != 2 || probes[0].Target != "evaluation" || probes[0].Kind != "missed" || !strings.Contains(probes[0].Reason, "weight 3") {
+		t.Fatalf("probes %+v, want evaluation (missed, weight 3) first", probes)
+	}
+	if probes[1].Target == "evaluation" {
+		t.Error("evaluation probed twice")
+	}
+	us, _ := h.store.Utterances(context.Background(), res.Session)
+	var cand, iv int
+	for _, u := range us {
+		if u.Speaker == viva.SpeakerCandidate {
+			cand++
+		} else {
+			iv++
+		}
+	}
+	if cand != 3 || iv != 4 {
+		t.Errorf("stored %d candidate and %d interviewer utterances, want 3 and 4", cand, iv)
+	}
+	if s, _ := h.store.Session(context.Background(), res.Session); s.State != viva.StateEnded {
+		t.Errorf("session %s, want ended", s.State)
+	}
 }

@@ -41,7 +41,8 @@ type Config struct {
 	TTS   tts.Synthesizer // required: usually a tts.Cache
 	// Scorer queues ended interviews for scoring. Nil scores nothing.
 	Scorer Scorer
-	// Interviewer makes the interviewer of a session. Nil: DefaultScript.
+	// Interviewer makes the interviewer of a session. Required: usually
+	// NewInterviewer over the question bank.
 	Interviewer func(*viva.Session) (Interviewer, error)
 	// RecordingsDir holds the recordings, one directory per session.
 	// Required.
@@ -59,6 +60,10 @@ type Config struct {
 	// Drain bounds how long an ending interview waits for its last
 	// transcripts. Default 60s.
 	Drain time.Duration
+	// Overrun is how long past its budget an interview may run while the
+	// interviewer says its closing words, before it is ended regardless.
+	// Default 30s.
+	Overrun time.Duration
 
 	Logger     *slog.Logger          // nil discards
 	Registerer prometheus.Registerer // nil keeps the metrics private
@@ -99,7 +104,7 @@ func NewManager(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	if cfg.Interviewer == nil {
-		cfg.Interviewer = func(s *viva.Session) (Interviewer, error) { return DefaultScript(s), nil }
+		return nil, errors.New("live: Config.Interviewer is required")
 	}
 	if cfg.Reconnect <= 0 {
 		cfg.Reconnect = DefaultReconnect
@@ -109,6 +114,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	}
 	if cfg.Drain <= 0 {
 		cfg.Drain = 60 * time.Second
+	}
+	if cfg.Overrun <= 0 {
+		cfg.Overrun = 30 * time.Second
 	}
 	log := cfg.Logger
 	if log == nil {

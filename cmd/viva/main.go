@@ -28,6 +28,7 @@ type cli struct {
 	Serve       serveCmd       `cmd:"" help:"Run the Viva server (web app, API, interviews, background jobs)."`
 	Transcribe  transcribeCmd  `cmd:"" help:"Transcribe a WAV file with the speech-to-text engine and print the text (or words with times as JSON)."`
 	STTEval     sttEvalCmd     `cmd:"" name:"stt-eval" help:"Measure the speech-to-text engine on synthetic spoken answers: WER, key-term recall, real-time factor, latency."`
+	Questions   questionsCmd   `cmd:"" help:"List, show and validate interview questions and their rubrics."`
 	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if a local viva serve answers /healthz (for container health checks)."`
 	Call        callCmd        `cmd:"" help:"Act as a headless candidate: create a session on a server, speak WAV answers into it over WebRTC, print every event as JSON."`
 	Version     versionCmd     `cmd:"" help:"Print the version and build information."`

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/interviewer"
 	"github.com/viva-interview/viva/jobs"
 	"github.com/viva-interview/viva/live"
 	"github.com/viva-interview/viva/media/endpoint"
@@ -45,6 +46,7 @@ type serveCmd struct {
 
 	sttFlags
 	ttsFlags
+	questionsFlag
 }
 
 func (c *serveCmd) Run(g *Globals) error {
@@ -68,7 +70,15 @@ func (c *serveCmd) Run(g *Globals) error {
 	}()
 
 	reg := server.NewRegistry()
-	interviews, closeMedia, err := c.openInterviews(ctx, log, reg, st, queue)
+	bank, qerrs := c.load()
+	for _, err := range qerrs {
+		log.Warn("question skipped", "problem", err.Error())
+	}
+	if bank.Len() == 0 {
+		return errors.New("no valid interview questions")
+	}
+	log.Info("question bank loaded", "questions", bank.Len(), "user_dir", c.Questions)
+	interviews, closeMedia, err := c.openInterviews(ctx, log, reg, st, queue, bank)
 	if err != nil {
 		return err
 	}
@@ -138,7 +148,7 @@ func (c *serveCmd) Run(g *Globals) error {
 // openInterviews builds the media side: the speech engine behind a
 // bounded pool, the interviewer's voice behind a warmed cache, and the
 // manager of live interviews. closeMedia releases the engines.
-func (c *serveCmd) openInterviews(ctx context.Context, log *slog.Logger, reg *prometheus.Registry, st viva.Store, q *jobs.Queue) (*live.Manager, func(), error) {
+func (c *serveCmd) openInterviews(ctx context.Context, log *slog.Logger, reg *prometheus.Registry, st viva.Store, q *jobs.Queue, bank *interviewer.Bank) (*live.Manager, func(), error) {
 	engine, engineCloser, err := c.engine(log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("speech engine: %w", err)
@@ -158,7 +168,7 @@ func (c *serveCmd) openInterviews(ctx context.Context, log *slog.Logger, reg *pr
 		return nil, nil, fmt.Errorf("interviewer voice: %w", err)
 	}
 	m, err := live.NewManager(live.Config{
-		Store: st, STT: pool, TTS: voice, Scorer: q,
+		Store: st, STT: pool, TTS: voice, Scorer: q, Interviewer: live.NewInterviewer(bank, interviewer.Config{}),
 		RecordingsDir: filepath.Join(c.DataDir, "recordings"),
 		Endpoint:      endpoint.Config{Silence: c.EndSilence, MaxThinking: c.MaxThinking},
 		Reconnect:     c.Reconnect, MaxInterviews: c.MaxInterviews,
@@ -180,11 +190,7 @@ func (c *serveCmd) openInterviews(ctx context.Context, log *slog.Logger, reg *pr
 	}
 	go func() {
 		defer close(warmed)
-		var texts []string
-		for _, t := range viva.Tracks {
-			texts = append(texts, live.DefaultScript(&viva.Session{Track: t}).Texts()...)
-		}
-		if err := voice.Warm(warmCtx, texts); err != nil && warmCtx.Err() == nil {
+		if err := voice.Warm(warmCtx, bank.Openings()); err != nil && warmCtx.Err() == nil {
 			log.Warn("warming the interviewer's voice", "err", err)
 		}
 	}()
