@@ -221,14 +221,14 @@ const Greeting = "Hello, and welcome. "
 
 // Fixed words.
 const (
-	greeting  = Greeting
-	closing   = "That's all I wanted to ask. Thank you; your report will be ready in a moment."
-	timeUp    = "We're out of time, so let's stop here. Thank you; your report will be ready in a moment."
-	nudge     = "Take your time. Would you like me to repeat the question?"
-	timeLow   = "We have about two minutes left. "
-	thinkOK   = "Of course, take your time."
-	moveOn    = "Let's move on. "
-	skipped   = "Sure, let's skip it. "
+	greeting = Greeting
+	closing  = "That's all I wanted to ask. Thank you; your report will be ready in a moment."
+	timeUp   = "We're out of time, so let's stop here. Thank you; your report will be ready in a moment."
+	nudge    = "Take your time. Would you like me to repeat the question?"
+	timeLow  = "We have about two minutes left. "
+	thinkOK  = "Of course, take your time."
+	moveOn   = "Let's move on. "
+	skipped  = "Sure, let's skip it. "
 )
 
 // Step takes one event and returns the next state and what to do.

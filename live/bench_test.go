@@ -9,8 +9,8 @@ import (
 
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/call"
-	"github.com/viva-interview/viva/live"
 	"github.com/viva-interview/viva/interviewer"
+	"github.com/viva-interview/viva/live"
 )
 
 // BenchmarkTurnLatency runs an interview of eight answers with the embedded

@@ -149,10 +149,10 @@ type interview struct {
 	prompt   interviewer.Prompt // the last prompt said (or being said)
 	unsaid   *interviewer.Say
 	inTurn   bool
-	cur      *turn        // the turn the candidate is in
-	turns    []*turn      // ended turns waiting for transcripts, in order
+	cur      *turn            // the turn the candidate is in
+	turns    []*turn          // ended turns waiting for transcripts, in order
 	answer   []viva.Utterance // transcribed turns since the last prompt
-	lastEnd  int64        // end of the candidate's latest speech, ms; -1 none
+	lastEnd  int64            // end of the candidate's latest speech, ms; -1 none
 	ending   bool
 	reason   signaling.EndReason
 	timer    *time.Timer // reconnect deadline while no socket is open
