@@ -65,6 +65,9 @@ type (
 	Said struct {
 		ID          string
 		Interrupted bool
+		// Probe is the probe actually asked, when it is not the one the
+		// Say named (an LLM chose one of its Alternatives).
+		Probe *Probe
 	}
 	// Tick: the clock, about once a second; Elapsed is since Start.
 	Tick struct{ Elapsed time.Duration }
@@ -251,6 +254,9 @@ func (m *Machine) Step(s State, e Event) (State, []Action) {
 	case Said:
 		if e.ID != s.Current.ID {
 			return s, nil
+		}
+		if e.Probe != nil && len(s.Asked) > 0 {
+			s.Asked[len(s.Asked)-1] = e.Probe.Question + "/" + e.Probe.Target
 		}
 		if s.Phase == PhaseClosing {
 			s.Phase = PhaseDone

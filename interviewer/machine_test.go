@@ -361,3 +361,26 @@ func TestAnySequenceEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestSaidWithAnotherProbe: when an LLM asks one of the alternatives, that
+// target counts as asked, and the policy's first choice may come later.
+func TestSaidWithAnotherProbe(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, viva.ModeSystemDesign, 30, "rag.support-tickets")
+	s.step(Start{})
+	s.sayLast()
+	s.answer(weak)
+	sy := s.said[len(s.said)-1]
+	if sy.Probe == nil || len(sy.Alternatives) == 0 {
+		t.Fatalf("say %+v, want a probe with alternatives", sy)
+	}
+	alt := sy.Alternatives[0].Probe
+	s.step(Said{ID: sy.Prompt.ID, Probe: &alt})
+	if !slices.Contains(s.s.Asked, alt.Question+"/"+alt.Target) || slices.Contains(s.s.Asked, sy.Probe.Question+"/"+sy.Probe.Target) {
+		t.Errorf("asked %v after the alternative %s was said instead of %s", s.s.Asked, alt.Target, sy.Probe.Target)
+	}
+	s.answer("I am not sure.")
+	if next := s.said[len(s.said)-1].Probe; next == nil || next.Target != sy.Probe.Target {
+		t.Errorf("next probe %+v, want the first choice %s now", next, sy.Probe.Target)
+	}
+}

@@ -90,3 +90,40 @@ questions:
 		})
 	}
 }
+
+// FuzzParse: a hostile question file never panics, and every error it
+// gives is a *FileError naming the file.
+func FuzzParse(f *testing.F) {
+	// Seeds: the first question of some built-in files (whole files are
+	// too big for the fuzzer to mutate quickly).
+	for _, name := range []string{"rag.yaml", "behavioral.yaml", "ml-screen.yaml"} {
+		data, err := builtin.ReadFile("questions/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		s := string(data)
+		if i := strings.Index(s, "\n  - id:"); i >= 0 {
+			if j := strings.Index(s[i+1:], "\n  - id:"); j >= 0 {
+				s = s[:i+1+j+1]
+			}
+		}
+		f.Add([]byte(s))
+	}
+	f.Add([]byte("version: 1\nquestions: []\n"))
+	f.Add([]byte("version: 1\nquestions:\n  - id: a.b\n    rubric: {concepts: [{id: x, weight: 1e309}]}\n"))
+	f.Add([]byte("&a [*a, *a, *a, *a]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, errs := Parse("fuzz.yaml", data)
+		for _, err := range errs {
+			var fe *FileError
+			if !errors.As(err, &fe) || fe.File != "fuzz.yaml" {
+				t.Fatalf("error %v is not a FileError for the file", err)
+			}
+		}
+		for _, q := range got {
+			if _, err := q.validate(); err != nil {
+				t.Fatalf("returned an invalid question: %v", err)
+			}
+		}
+	})
+}

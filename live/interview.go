@@ -17,6 +17,7 @@ import (
 
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/interviewer"
+	"github.com/viva-interview/viva/interviewer/llm"
 	"github.com/viva-interview/viva/media/endpoint"
 	"github.com/viva-interview/viva/media/peer"
 	"github.com/viva-interview/viva/media/record"
@@ -60,8 +61,15 @@ type (
 		res stt.Result
 		err error
 	}
+	phrased struct {
+		gen    int
+		say    interviewer.Say
+		choice llm.Choice
+		err    error
+	}
 	said struct {
 		say    interviewer.Say
+		chosen bool // its probe is an alternative the language model chose
 		spoken peer.Spoken
 		err    error
 		notice string
@@ -147,6 +155,9 @@ type interview struct {
 	speaking bool
 	sayStop  context.CancelFunc
 	prompt   interviewer.Prompt // the last prompt said (or being said)
+	sayGen   int                // counts says, so a late phrasing of an old one is dropped
+	question string             // the current question's words, for the language model
+	heard    []string           // what the candidate said since it was asked
 	unsaid   *interviewer.Say
 	inTurn   bool
 	cur      *turn            // the turn the candidate is in
@@ -277,6 +288,8 @@ func (iv *interview) handle(in any) {
 		iv.transcribed(in)
 	case said:
 		iv.said(in)
+	case phrased:
+		iv.phrased(in)
 	case endNow:
 		iv.finish(signaling.EndCandidate)
 	}
@@ -554,6 +567,7 @@ func (iv *interview) flushTurns() {
 			StartMS: u.StartMS, EndMS: u.EndMS, Words: u.Words,
 		})
 		iv.answer = append(iv.answer, *u)
+		iv.heard = append(iv.heard, u.Text)
 	}
 	iv.maybeReply()
 }
@@ -583,12 +597,68 @@ func (iv *interview) maybeReply() {
 
 // say speaks a prompt: its text goes to the client as its voice starts.
 func (iv *interview) say(sy interviewer.Say) {
+	iv.sayGen++
 	p := sy.Prompt
 	iv.prompt = p
+	if p.Kind == interviewer.KindQuestion {
+		iv.question, iv.heard = p.Text, nil
+	}
 	if iv.peer == nil { // no media: say it when the candidate is back
 		iv.unsaid = &sy
 		return
 	}
+	if iv.m.cfg.Phraser != nil && sy.Probe != nil && sy.Probe.Kind != interviewer.ProbeNudge {
+		iv.phrase(sy)
+		return
+	}
+	iv.speak(sy, false)
+}
+
+// phrase has the language model choose and phrase the probe, within its
+// time bound; the deterministic probe is said if it does not answer.
+func (iv *interview) phrase(sy interviewer.Say) {
+	iv.speaking = true
+	iv.sendInterviewer(signaling.InterviewerThinking)
+	req := llm.Request{Question: iv.question, Answer: strings.Join(iv.heard, " ")}
+	for _, c := range append([]interviewer.Alternative{{Prompt: sy.Prompt, Probe: *sy.Probe}}, sy.Alternatives...) {
+		req.Candidates = append(req.Candidates, llm.Candidate{Kind: string(c.Probe.Kind), Reason: c.Probe.Reason, Text: c.Prompt.Text})
+	}
+	gen := iv.sayGen
+	iv.inflight++
+	iv.wg.Add(1)
+	go func() {
+		defer iv.wg.Done()
+		c, err := iv.m.cfg.Phraser.Phrase(iv.ctx, req)
+		iv.post(phrased{gen: gen, say: sy, choice: c, err: err})
+	}()
+}
+
+// phrased: the language model answered, or gave up.
+func (iv *interview) phrased(in phrased) {
+	iv.inflight--
+	if in.gen != iv.sayGen || iv.ending { // something else is being said now
+		return
+	}
+	sy, chosen := in.say, false
+	if in.err != nil {
+		iv.m.met.phrased.WithLabelValues("fallback").Inc()
+		iv.log.Debug("follow-up model did not answer; saying the rubric's probe", "error", in.err)
+	} else {
+		iv.m.met.phrased.WithLabelValues("llm").Inc()
+		if in.choice.Index > 0 && in.choice.Index <= len(sy.Alternatives) {
+			alt := sy.Alternatives[in.choice.Index-1]
+			sy.Probe, chosen = &alt.Probe, true
+		}
+		sy.Prompt.Text = in.choice.Text
+	}
+	iv.speak(sy, chosen)
+}
+
+// speak says a prompt now; chosen says its probe is an alternative the
+// language model chose.
+func (iv *interview) speak(sy interviewer.Say, chosen bool) {
+	p := sy.Prompt
+	iv.prompt = p
 	iv.speaking = true
 	iv.sendInterviewer(signaling.InterviewerSpeaking)
 	iv.send(promptMsg(p))
@@ -602,7 +672,7 @@ func (iv *interview) say(sy interviewer.Say) {
 		defer cancel()
 		sp, err := iv.m.cfg.TTS.Synthesize(ctx, p.Text)
 		if err != nil {
-			iv.post(said{say: sy, err: fmt.Errorf("synthesise: %w", err)})
+			iv.post(said{say: sy, chosen: chosen, err: fmt.Errorf("synthesise: %w", err)})
 			return
 		}
 		spoken, err := pr.Say(ctx, sp.To48k().PCM, func(at time.Duration, pkt []byte) {
@@ -610,7 +680,7 @@ func (iv *interview) say(sy interviewer.Say) {
 				iv.log.Debug("interviewer recording", "error", err)
 			}
 		})
-		iv.post(said{say: sy, spoken: spoken, err: err, notice: sp.Notice})
+		iv.post(said{say: sy, chosen: chosen, spoken: spoken, err: err, notice: sp.Notice})
 	}()
 }
 
@@ -671,7 +741,11 @@ func (iv *interview) said(in said) {
 		iv.finish(signaling.EndCompleted) // the voice failed on the closing words: end anyway
 		return
 	}
-	iv.step(interviewer.Said{ID: p.ID, Interrupted: sp.Interrupted})
+	ev := interviewer.Said{ID: p.ID, Interrupted: sp.Interrupted}
+	if in.chosen {
+		ev.Probe = in.say.Probe
+	}
+	iv.step(ev)
 	if iv.ending || iv.speaking {
 		return
 	}
@@ -780,6 +854,8 @@ func (iv *interview) drained(in any) {
 		iv.transcribed(in)
 	case said:
 		iv.said(in)
+	case phrased:
+		iv.phrased(in)
 	case attach:
 		_ = in.conn.End(iv.reason)
 	}

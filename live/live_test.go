@@ -20,6 +20,7 @@ import (
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/call"
 	"github.com/viva-interview/viva/interviewer"
+	"github.com/viva-interview/viva/interviewer/llm"
 	"github.com/viva-interview/viva/live"
 	"github.com/viva-interview/viva/media"
 	"github.com/viva-interview/viva/media/opus"
@@ -780,5 +781,45 @@ func TestRealInterviewer(t *testing.T) {
 	}
 	if s, _ := h.store.Session(context.Background(), res.Session); s.State != viva.StateEnded {
 		t.Errorf("session %s, want ended", s.State)
+	}
+}
+
+// TestLLMPhrasesProbe: with a chat model configured (an httptest server
+// speaking the chat completions wire format), the model's pick among the
+// probes is said in its words, and that probe is what the store records.
+func TestLLMPhrasesProbe(t *testing.T) {
+	qs, _ := interviewer.Builtin()
+	bank := interviewer.NewBank(qs)
+	const phrased = "You mentioned chunking and embeddings. Who would use this, and how fresh must the answers be?"
+	chat := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		content, _ := json.Marshal(map[string]any{"choice": 2, "text": phrased})
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"id": "chatcmpl-1", "object": "chat.completion", "created": 1764057600, "model": "m",
+			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": string(content)}}},
+		})
+	}))
+	defer chat.Close()
+	p, err := llm.New(llm.Config{BaseURL: chat.URL + "/v1", Model: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, func(c *live.Config) {
+		c.Interviewer = live.NewInterviewer(bank, interviewer.Config{MaxProbes: 1})
+		c.Phraser = p
+	})
+	a1, _ := say(t, 0, "We split the tickets into overlapping chunks and embed them with a sentence transformer.")
+	a2, _ := say(t, 0, "Support agents, and answers must include today's tickets.")
+	res, ev := run(t, h, call.Config{Minutes: 10, Questions: []string{"rag.support-tickets"}, Answers: []call.Answer{a1, a2}})
+	if res.Ended != "completed" {
+		t.Fatalf("ended %q", res.Ended)
+	}
+	prompts := ev.of("prompt")
+	if len(prompts) != 3 || prompts[1]["text"] != phrased {
+		t.Fatalf("prompts %v, want the model's words as the probe", prompts)
+	}
+	probes, _ := h.store.Probes(context.Background(), res.Session)
+	if len(probes) != 1 || probes[0].Text != phrased || probes[0].Target == "evaluation" {
+		t.Errorf("probes %+v, want the model's second choice (not the first, evaluation) in its words", probes)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/interviewer/llm"
 	"github.com/viva-interview/viva/media/endpoint"
 	"github.com/viva-interview/viva/media/opus"
 	"github.com/viva-interview/viva/media/stt"
@@ -34,6 +35,12 @@ type Scorer interface {
 	EnqueueScore(ctx context.Context, session uuid.UUID) error
 }
 
+// Phraser phrases a follow-up with a language model; *llm.Phraser
+// implements it.
+type Phraser interface {
+	Phrase(ctx context.Context, r llm.Request) (llm.Choice, error)
+}
+
 // Config configures a Manager.
 type Config struct {
 	Store viva.Store      // required
@@ -47,6 +54,11 @@ type Config struct {
 	// RecordingsDir holds the recordings, one directory per session.
 	// Required.
 	RecordingsDir string
+
+	// Phraser, when set, has a language model choose and phrase each
+	// follow-up (interviewer/llm); it is bounded by its own timeout, after
+	// which the rubric's probe is said.
+	Phraser Phraser
 
 	// Endpoint and VAD tune turn taking; zero values are their defaults.
 	Endpoint endpoint.Config

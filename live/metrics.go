@@ -7,6 +7,7 @@ type metrics struct {
 	reconnects  prometheus.Counter
 	bargeIns    prometheus.Counter
 	turnLatency prometheus.Histogram
+	phrased     *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -20,6 +21,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		bargeIns: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "viva_barge_ins_total", Help: "Times a candidate spoke over the interviewer and silenced it.",
 		}),
+		phrased: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "viva_followups_phrased_total",
+			Help: "Follow-ups by who phrased them: llm (the language model in time) or fallback (the rubric's probe).",
+		}, []string{"by"}),
 		turnLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "viva_turn_latency_seconds",
 			Help:    "From the end of the candidate's speech to the interviewer's first reply frame (includes the end-of-turn silence).",
@@ -27,7 +32,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.live, m.reconnects, m.bargeIns, m.turnLatency} {
+		for _, c := range []prometheus.Collector{m.live, m.reconnects, m.bargeIns, m.turnLatency, m.phrased} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

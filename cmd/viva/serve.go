@@ -17,6 +17,7 @@ import (
 
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/interviewer"
+	"github.com/viva-interview/viva/interviewer/llm"
 	"github.com/viva-interview/viva/jobs"
 	"github.com/viva-interview/viva/live"
 	"github.com/viva-interview/viva/media/endpoint"
@@ -43,6 +44,9 @@ type serveCmd struct {
 	EndSilence      time.Duration `default:"800ms" env:"VIVA_END_SILENCE" help:"Silence after a finished sentence that ends the candidate's turn."`
 	MaxThinking     time.Duration `default:"2.5s" env:"VIVA_MAX_THINKING" help:"Silence allowed after an unfinished sentence ('because…') before the turn ends."`
 	STTQueue        int           `default:"32" name:"stt-queue" env:"VIVA_STT_QUEUE" help:"Utterances that may wait for the speech engine before new ones are refused."`
+	LLMModel        string        `name:"llm-model" env:"VIVA_LLM_MODEL" help:"Chat model that phrases follow-ups (e.g. gpt-4o-mini, or llama3.1 on Ollama); unset: the rubric's own probes, nothing leaves this machine."`
+	LLMBaseURL      string        `name:"llm-base-url" env:"VIVA_LLM_BASE_URL" help:"OpenAI-compatible API root of the chat model (default: --openai-base-url; Ollama: http://127.0.0.1:11434/v1)."`
+	LLMTimeout      time.Duration `name:"llm-timeout" env:"VIVA_LLM_TIMEOUT" default:"1.5s" help:"How long a follow-up waits for the chat model before the rubric's probe is said instead."`
 
 	sttFlags
 	ttsFlags
@@ -167,8 +171,23 @@ func (c *serveCmd) openInterviews(ctx context.Context, log *slog.Logger, reg *pr
 		closeMedia()
 		return nil, nil, fmt.Errorf("interviewer voice: %w", err)
 	}
+	var phraser live.Phraser
+	if c.LLMModel != "" {
+		base := c.LLMBaseURL
+		if base == "" {
+			base = c.OpenAIBaseURL
+		}
+		p, err := llm.New(llm.Config{BaseURL: base, APIKey: c.OpenAIAPIKey, Model: c.LLMModel, Timeout: c.LLMTimeout, Logger: log})
+		if err != nil {
+			closeMedia()
+			return nil, nil, err
+		}
+		log.Info("follow-ups phrased by a chat model; the question and the candidate's words are sent to it", "base_url", redactURL(base), "model", c.LLMModel)
+		phraser = p
+	}
 	m, err := live.NewManager(live.Config{
-		Store: st, STT: pool, TTS: voice, Scorer: q, Interviewer: live.NewInterviewer(bank, interviewer.Config{}),
+		Phraser: phraser,
+		Store:   st, STT: pool, TTS: voice, Scorer: q, Interviewer: live.NewInterviewer(bank, interviewer.Config{}),
 		RecordingsDir: filepath.Join(c.DataDir, "recordings"),
 		Endpoint:      endpoint.Config{Silence: c.EndSilence, MaxThinking: c.MaxThinking},
 		Reconnect:     c.Reconnect, MaxInterviews: c.MaxInterviews,
