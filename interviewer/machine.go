@@ -370,9 +370,15 @@ func (m *Machine) candidates(s State, q *Question) []Alternative {
 	}
 	last := s.Answer[len(s.Answer)-1].ID
 	for i, c := range cov.Challenges {
-		if c.State != scoring.Missed && len(c.Evidence) > 0 && c.Evidence[len(c.Evidence)-1].UtteranceID == last {
-			ch := q.Rubric.Challenges[i]
-			add(ch.ID, ProbeChallenge, ch.Ask, fmt.Sprintf("the candidate said %q", c.Evidence[len(c.Evidence)-1].Cue))
+		if c.State == scoring.Missed {
+			continue
+		}
+		for _, ev := range c.Evidence {
+			if ev.UtteranceID == last { // the claim was just made
+				ch := q.Rubric.Challenges[i]
+				add(ch.ID, ProbeChallenge, ch.Ask, fmt.Sprintf("the candidate said %q", ev.Cue))
+				break
+			}
 		}
 	}
 	for _, c := range cov.Missed() {

@@ -37,11 +37,14 @@ type ConceptCoverage struct {
 }
 
 // ItemCoverage is whether a tradeoff, challenge, red flag or stage was
-// heard, by the same rules as a concept.
+// heard, by the same rules as a concept: a red flag the candidate rejects
+// ("I would not fine-tune the model on the tickets") is Missed with
+// Dismissed set, and its Evidence quotes the rejection.
 type ItemCoverage struct {
-	ID       string     `json:"id"`
-	State    State      `json:"state"`
-	Evidence []Evidence `json:"evidence,omitempty"`
+	ID        string     `json:"id"`
+	State     State      `json:"state"`
+	Evidence  []Evidence `json:"evidence,omitempty"`
+	Dismissed bool       `json:"dismissed,omitempty"`
 }
 
 // State is how well a rubric item was covered.
@@ -87,12 +90,27 @@ const (
 // interviewer's own words never count. It is pure: the same rubric and
 // utterances always give the same coverage.
 //
-// Matching ignores case, punctuation and word endings (Porter2 stems), reads
-// numbers as words, finds a cue of several words in order within a small
-// window, tolerates recognition errors on longer words (one edit, or the
-// same sound), weighs every match by word confidence, and does not credit
-// a cue that is negated or dismissed; see the constants of this package
-// and the comment in negation.go for the rules and thresholds.
+// How a cue is heard:
+//   - Both sides are normalised (match_text.go): lower case, no
+//     punctuation, numbers as words ("recall at 10" is "recall at ten").
+//   - A transcript word meets a cue word when it is the same word
+//     (ExactMatch, 1), has the same Porter2 stem (StemMatch, 0.95: "evaluating"
+//     for "evaluation"), is a word split in two or two cue words said as one
+//     (JoinMatch, 0.95: "re rank", "crossencoder"), or, for ASCII words of
+//     FuzzyLetters (6) letters or more, is one edit away or sounds the same
+//     (FuzzyMatch, 0.6: "embeding", "faithfullness").
+//   - A cue of several words matches when its words come in order within
+//     the cue's length plus PhraseSlack (2) words of one utterance; function
+//     words ("the", "of", "we") are optional when two other words remain.
+//   - A match scores the mean over its words of the degree times
+//     min(1, confidence/FullConfidence): words heard with confidence 0.8 or
+//     more count in full.
+//   - A match negated or dismissed in its clause is not credited
+//     (negation.go): "I wouldn't bother evaluating it" is not, "we must not
+//     skip evaluation" is.
+//
+// An item's Score is its best credited match; it is Hit from HitScore
+// (0.75), Partial from PartialScore (0.4), else Missed.
 func Cover(r Rubric, utterances []viva.Utterance) Coverage {
 	return NewMatcher(r).Cover(utterances)
 }
@@ -133,8 +151,8 @@ func (m *Matcher) Cover(utterances []viva.Utterance) Coverage {
 	items := func(its []matchItem) []ItemCoverage {
 		out := make([]ItemCoverage, 0, len(its))
 		for _, it := range its {
-			_, state, ev, _ := item(it)
-			out = append(out, ItemCoverage{ID: it.id, State: state, Evidence: ev})
+			_, state, ev, dismissed := item(it)
+			out = append(out, ItemCoverage{ID: it.id, State: state, Evidence: ev, Dismissed: dismissed})
 		}
 		return out
 	}

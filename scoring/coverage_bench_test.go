@@ -1,8 +1,11 @@
 package scoring_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,10 +65,27 @@ func benchRubric(tb testing.TB) scoring.Rubric {
 }
 
 // benchTranscript is a 45-minute interview: 150 candidate turns of 40
-// words (6000 words, timed, with confidences) between interviewer turns.
-func benchTranscript() []viva.Utterance {
+// words (6000 words, timed, with confidences) between interviewer turns,
+// drawn from the calibration answers, the model answer and a few more.
+func benchTranscript(tb testing.TB) []viva.Utterance {
 	rng := rand.New(rand.NewPCG(1, 2))
-	sentences := []string{
+	b, err := os.ReadFile(filepath.Join("testdata", "calibration.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var cal calibration
+	if err := json.Unmarshal(b, &cal); err != nil {
+		tb.Fatal(err)
+	}
+	sentences := strings.SplitAfter(ragRubric(tb).ModelAnswer, ". ")
+	for _, tc := range cal.Cases {
+		for _, s := range tc.Say {
+			if !strings.HasPrefix(s, "interviewer: ") {
+				sentences = append(sentences, s)
+			}
+		}
+	}
+	sentences = append(sentences,
 		"First I'd clarify the requirements, who are the users and how many queries a day.",
 		"Then I'd split the tickets into overlapping passages and embed each chunk.",
 		"Retrieval is hybrid search with BM25 and dense vectors, then a cross-encoder reranks the top hundred.",
@@ -82,7 +102,7 @@ func benchTranscript() []viva.Utterance {
 		"Yeah, that's a good question, let me think about it for a second.",
 		"We'd keep personal data out of the index, redact emails and phone numbers.",
 		"If precision drops we look at the failures and do error analysis.",
-	}
+	)
 	var us []viva.Utterance
 	t := int64(0)
 	for turn := range 150 {
@@ -108,7 +128,7 @@ func benchTranscript() []viva.Utterance {
 // BenchmarkCover covers a 45-minute interview (6000 candidate words)
 // with a 40-concept rubric, compiling the rubric each time.
 func BenchmarkCover(b *testing.B) {
-	r, us := benchRubric(b), benchTranscript()
+	r, us := benchRubric(b), benchTranscript(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		scoring.Cover(r, us)
@@ -118,7 +138,7 @@ func BenchmarkCover(b *testing.B) {
 // BenchmarkMatcherCover is BenchmarkCover with the rubric compiled once,
 // as the interviewer does for each question.
 func BenchmarkMatcherCover(b *testing.B) {
-	m, us := scoring.NewMatcher(benchRubric(b)), benchTranscript()
+	m, us := scoring.NewMatcher(benchRubric(b)), benchTranscript(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Cover(us)
@@ -128,7 +148,7 @@ func BenchmarkMatcherCover(b *testing.B) {
 // BenchmarkMatcherCoverTurn is the live case: the same matcher after one
 // more 40-word turn, covering the transcript so far (here its first turn).
 func BenchmarkMatcherCoverTurn(b *testing.B) {
-	m, us := scoring.NewMatcher(benchRubric(b)), benchTranscript()[:2]
+	m, us := scoring.NewMatcher(benchRubric(b)), benchTranscript(b)[:2]
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Cover(us)
@@ -145,7 +165,7 @@ func BenchmarkNewMatcher(b *testing.B) {
 
 func TestBenchTranscript(t *testing.T) {
 	t.Parallel()
-	us := benchTranscript()
+	us := benchTranscript(t)
 	words := 0
 	for _, u := range us {
 		if u.Speaker == viva.SpeakerCandidate {

@@ -83,6 +83,9 @@ func FuzzCover(f *testing.F) {
 		}
 		for _, list := range [][]scoring.ItemCoverage{a.Tradeoffs, a.Challenges, a.RedFlags, a.Stages} {
 			for _, it := range list {
+				if it.Dismissed && it.State != scoring.Missed {
+					t.Fatalf("%s: %s yet dismissed", it.ID, it.State)
+				}
 				checkEvidence(it.ID, it.Evidence)
 			}
 		}

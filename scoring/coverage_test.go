@@ -33,7 +33,7 @@ func ragRubric(t testing.TB) scoring.Rubric {
 	return r
 }
 
-// say makes candidate utterances from text alone, one second apart.
+// say makes candidate utterances from text alone, ten seconds apart.
 func say(texts ...string) []viva.Utterance {
 	var us []viva.Utterance
 	for i, s := range texts {
@@ -124,6 +124,8 @@ func TestCoverConcepts(t *testing.T) {
 		{name: "split word with ending", say: "re ranking is where precision comes from", concept: "reranking", state: scoring.Hit, score: 0.9},
 		{name: "split word chunk in", rubric: ptr(oneConcept("chunking")), say: "the chunk in step matters", concept: "c", state: scoring.Hit, score: 0.95}, // "chunk" shares the stem
 		{name: "split word fuzzy", rubric: ptr(oneConcept("chunking")), say: "the chunkin step", concept: "c", state: scoring.Partial, score: 0.6},
+		{name: "split word losing its last letter", rubric: ptr(oneConcept("chunking")), say: "the chun kin step", concept: "c", state: scoring.Partial, score: 0.55},
+		{name: "split word by chance", rubric: ptr(oneConcept("simplest")), say: "keep it simple at first", concept: "c", state: scoring.Missed},
 		{name: "split word em bedding", rubric: ptr(oneConcept("embedding")), say: "an em bedding model", concept: "c", state: scoring.Hit, score: 0.95},
 		{name: "one letter wrong", say: "check the faithfullness of answers", concept: "evaluation", state: scoring.Partial, score: 0.6},
 		{name: "one letter missing", say: "we add monitring", concept: "monitoring", state: scoring.Partial, score: 0.6},
@@ -210,27 +212,28 @@ func TestCoverItems(t *testing.T) {
 	t.Parallel()
 	rag := ragRubric(t)
 	for _, tc := range []struct {
-		name  string
-		say   string
-		item  string
-		state scoring.State
+		name      string
+		say       string
+		item      string
+		state     scoring.State
+		dismissed bool
 	}{
-		{"challenge triggered by a claim", "We'd use FAISS for the vectors.", "why-faiss", scoring.Hit},
-		{"the same claim names a store", "We'd use FAISS for the vectors.", "store-choice", scoring.Hit},
-		{"claim negated", "We wouldn't use FAISS at all.", "why-faiss", scoring.Missed},
-		{"challenge not triggered", "We'd use pgvector.", "why-faiss", scoring.Missed},
-		{"tradeoff in other words", "the whole index fits in memory on one box", "store-choice", scoring.Hit},
-		{"tradeoff with a negation in the cue", "honestly you don't need retrieval for the top hundred questions", "when-not-rag", scoring.Hit},
-		{"red flag heard", "I'd fine-tune the model on the tickets so it knows them.", "finetune-knowledge", scoring.Hit},
-		{"red flag with a word inserted", "we would train the model on all the tickets", "finetune-knowledge", scoring.Hit},
-		{"red flag denied", "I would not fine tune the model on the tickets.", "finetune-knowledge", scoring.Missed},
-		{"red flag not heard", "I'd fine-tune the embedding model on click data.", "finetune-knowledge", scoring.Missed},
-		{"stage", "what's the latency budget and who are the users", "clarify", scoring.Hit},
+		{"challenge triggered by a claim", "We'd use FAISS for the vectors.", "why-faiss", scoring.Hit, false},
+		{"the same claim names a store", "We'd use FAISS for the vectors.", "store-choice", scoring.Hit, false},
+		{"claim negated", "We wouldn't use FAISS at all.", "why-faiss", scoring.Missed, true},
+		{"challenge not triggered", "We'd use pgvector.", "why-faiss", scoring.Missed, false},
+		{"tradeoff in other words", "the whole index fits in memory on one box", "store-choice", scoring.Hit, false},
+		{"tradeoff with a negation in the cue", "honestly you don't need retrieval for the top hundred questions", "when-not-rag", scoring.Hit, false},
+		{"red flag heard", "I'd fine-tune the model on the tickets so it knows them.", "finetune-knowledge", scoring.Hit, false},
+		{"red flag with a word inserted", "we would train the model on all the tickets", "finetune-knowledge", scoring.Hit, false},
+		{"red flag rejected", "I would not fine tune the model on the tickets.", "finetune-knowledge", scoring.Missed, true},
+		{"red flag not heard", "I'd fine-tune the embedding model on click data.", "finetune-knowledge", scoring.Missed, false},
+		{"stage", "what's the latency budget and who are the users", "clarify", scoring.Hit, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got := item(t, scoring.Cover(rag, say(tc.say)), tc.item)
-			if got.State != tc.state {
+			if got.State != tc.state || got.Dismissed != tc.dismissed {
 				t.Fatalf("%q: %s = %s, want %s; evidence %+v", tc.say, tc.item, got.State, tc.state, got.Evidence)
 			}
 		})

@@ -18,8 +18,9 @@ const (
 	FuzzyMatch = 0.6  // one edit apart, or sounding alike, on words of FuzzyLetters or more
 
 	// joinStemMatch is a split word whose joined form meets the cue word's
-	// stem ("re ranking" for "rerank"); joinFuzzyMatch one that is an edit
-	// away ("chunk in" for "chunking").
+	// stem ("re ranking" for "rerank"); joinFuzzyMatch one that lacks the
+	// cue word's last letter ("chunk in" for "chunking"; other edits of a
+	// joined pair, as "simple at" for "simplest", are too often chance).
 	joinStemMatch  = 0.9
 	joinFuzzyMatch = 0.55
 )
@@ -46,8 +47,9 @@ const (
 
 // Matcher matches transcripts against one rubric. It holds the rubric's
 // cues normalised, stemmed and indexed; it is immutable and safe for
-// concurrent use. Building one costs about as much as one Cover call, so
-// the interviewer builds it once per question and covers each turn with it.
+// concurrent use. Building one for a 40-concept rubric costs about a third
+// of covering a whole interview with it, so the interviewer builds it once
+// per question and covers each turn with it.
 type Matcher struct {
 	concepts   []matchItem
 	tradeoffs  []matchItem
@@ -435,8 +437,8 @@ func (m *Matcher) occurrences(d *doc) [][]occurrence {
 		added := false
 		for k := 1; k < len(w.text); k++ {
 			fi, ok := d.index[w.text[:k]]
-			if !ok {
-				continue
+			if !ok || slices.ContainsFunc(d.forms[fi].meets, func(mt meet) bool { return mt.word == int32(wi) && mt.exact >= JoinMatch }) {
+				continue // not heard, or heard as the cue word already ("monitor" for "monitoring")
 			}
 			for _, p := range d.forms[fi].at {
 				q := p + 1
@@ -452,8 +454,8 @@ func (m *Matcher) occurrences(d *doc) [][]occurrence {
 				case k < 2 || len(second) < 2:
 				case len(w.stem) >= 2 && strings.HasPrefix(string(buf), w.stem[:len(w.stem)-1]) && stem(string(buf)) == w.stem:
 					exact = joinStemMatch
-				case w.fuzzy && within1(string(buf), w.text):
-					exact = joinFuzzyMatch
+				case w.fuzzy && len(buf)+1 == len(w.text) && strings.HasPrefix(w.text, string(buf)):
+					exact = joinFuzzyMatch // the last letter lost: "chunk in"
 				}
 				if exact > 0 {
 					conf := (d.toks[p].conf + d.toks[q].conf) / 2

@@ -1,9 +1,12 @@
 // Package scoring turns an interview transcript into a report. It is pure
 // and deterministic: the same transcript always gives the same report.
 //
-// This first version measures delivery from word timings (pace, fillers,
-// long pauses, speaking time). Rubric concepts, reasoning dimensions and
-// the overall score build on it.
+// It owns the rubric format the question bank uses (Rubric), the matching
+// of a rubric's concepts, tradeoffs, challenges, red flags and structure
+// against what the candidate said, robust to speech-recognition errors and
+// deaf to dismissals (Cover, which the interviewer uses live after every
+// answer), and the report, which so far measures delivery from word
+// timings (pace, fillers, long pauses, speaking time).
 package scoring
 
 import (
