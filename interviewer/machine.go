@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/scoring"
@@ -453,11 +454,21 @@ func (m *Machine) clarify(s State) Prompt {
 	if s.Current.Kind == KindProbe {
 		for _, c := range q.Rubric.Concepts {
 			if strings.Contains(s.Current.ID, "."+c.ID+".") {
-				return Prompt{ID: s.Current.ID + "-again", Kind: KindProbe, Text: "I'm asking about " + strings.ToLower(c.Label) + ". " + c.Probe}
+				return Prompt{ID: s.Current.ID + "-again", Kind: KindProbe, Text: "I'm asking about " + lowerFirst(c.Label) + ". " + c.Probe}
 			}
 		}
 	}
 	return Prompt{ID: q.ID, Kind: KindQuestion, Text: "In other words: " + q.Title + ". " + q.Prompt}
+}
+
+// lowerFirst lower-cases a label's first letter to follow "I'm asking
+// about", unless it starts an acronym ("GPU memory").
+func lowerFirst(s string) string {
+	r := []rune(s)
+	if len(r) > 1 && unicode.IsUpper(r[0]) && !unicode.IsUpper(r[1]) {
+		r[0] = unicode.ToLower(r[0])
+	}
+	return string(r)
 }
 
 // tick runs the clock: the two-minute warning, the hard stop, the nudge
