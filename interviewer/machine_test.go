@@ -384,3 +384,65 @@ func TestSaidWithAnotherProbe(t *testing.T) {
 		t.Errorf("next probe %+v, want the first choice %s now", next, sy.Probe.Target)
 	}
 }
+
+// TestSimulatedInterviews runs whole interviews in every mode: a strong
+// candidate answers each question with its model answer, a weak one with
+// vague generalities. The strong one gets fewer probes; both are taken
+// through every question to the closing words.
+func TestSimulatedInterviews(t *testing.T) {
+	t.Parallel()
+	qs, _ := Builtin()
+	bank := NewBank(qs)
+	for _, tc := range []struct {
+		track   viva.Track
+		mode    viva.Mode
+		minutes int
+	}{
+		{viva.TrackRAG, viva.ModeSystemDesign, 30},
+		{viva.TrackAgents, viva.ModeSystemDesign, 30},
+		{viva.TrackMLOps, viva.ModeSystemDesign, 30},
+		{viva.TrackBehavioral, viva.ModeBehavioral, 20},
+		{viva.TrackMLScreen, viva.ModeScreen, 15},
+		{viva.TrackLLM, viva.ModeScreen, 15},
+	} {
+		t.Run(string(tc.track)+"/"+string(tc.mode), func(t *testing.T) {
+			t.Parallel()
+			sess := &viva.Session{ID: uuid.New(), Track: tc.track, Mode: tc.mode, Minutes: tc.minutes}
+			plan, err := NewPlan(bank, sess)
+			if err != nil {
+				t.Fatal(err)
+			}
+			interview := func(strong bool) *sim {
+				m, _ := NewMachine(plan, Config{})
+				s := &sim{t: t, m: m, s: m.Initial()}
+				s.step(Start{})
+				for range 100 {
+					if s.finish != "" {
+						break
+					}
+					s.sayLast()
+					if s.s.Phase == PhaseClosing {
+						continue
+					}
+					text := "I think it depends, there are many factors and it is important to be careful."
+					if strong && s.s.Probes == 0 {
+						text = plan.Questions[s.s.Q].Rubric.ModelAnswer
+					}
+					s.answer(text)
+				}
+				if s.finish != "completed" {
+					t.Fatalf("strong=%v: finished %q, want completed", strong, s.finish)
+				}
+				if s.s.Q != len(plan.Questions)-1 {
+					t.Errorf("strong=%v: ended on question %d of %d", strong, s.s.Q+1, len(plan.Questions))
+				}
+				return s
+			}
+			st, wk := interview(true), interview(false)
+			t.Logf("%d questions: strong %d probes %v; weak %d probes", len(plan.Questions), len(st.probes()), targets(st.probes()), len(wk.probes()))
+			if len(st.probes()) >= len(wk.probes()) {
+				t.Errorf("strong candidate got %d probes, weak %d", len(st.probes()), len(wk.probes()))
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/viva-interview/viva"
 )
@@ -126,4 +127,69 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLoadSkipsBadFiles: a user directory with a good file, a broken one,
+// a hostile one and a duplicate id loads the good questions (adding to and
+// replacing built-in ones) and names every problem's file and line.
+func TestLoadSkipsBadFiles(t *testing.T) {
+	t.Parallel()
+	good := `version: 1
+questions:
+  - id: rag.support-tickets
+    track: rag
+    modes: [screen]
+    title: Replaced
+    prompt: A shorter version of the built-in question.
+    minutes: 2
+    rubric:
+      model_answer: Chunk, embed, retrieve, rerank, evaluate, monitor.
+  - id: rag.my-own
+    track: rag
+    modes: [screen]
+    title: Mine
+    prompt: What is a reranker for?
+    minutes: 1
+    rubric:
+      model_answer: It reorders retrieved passages by relevance with a stronger model.
+`
+	dup := strings.Replace(good, "rag.support-tickets", "rag.other", 1)
+	dir := fstest.MapFS{
+		"good.yaml":    {Data: []byte(good)},
+		"sub/dup.yaml": {Data: []byte(dup)},
+		"broken.yaml":  {Data: []byte("version: 1\nquestions:\n  - id: [\n")},
+		"huge.yaml":    {Data: []byte("version: 1\n# " + strings.Repeat("x", MaxFileBytes) + "\n")},
+		"notes.txt":    {Data: []byte("not a question file")},
+		"unknown.yml":  {Data: []byte("version: 1\nquestions:\n  - id: rag.x\n    colour: blue\n")},
+	}
+	b, errs := Load(dir)
+	for _, err := range errs {
+		t.Log(err)
+	}
+	want := map[string]bool{"broken.yaml": false, "huge.yaml": false, "sub/dup.yaml": false, "unknown.yml": false}
+	for _, err := range errs {
+		var fe *FileError
+		if !errors.As(err, &fe) {
+			t.Fatalf("%v is not a FileError", err)
+		}
+		want[fe.File] = true
+	}
+	for f, seen := range want {
+		if !seen {
+			t.Errorf("no problem reported for %s", f)
+		}
+	}
+	if q, ok := b.Question("rag.support-tickets"); !ok || q.Title != "Replaced" {
+		t.Errorf("the user's file did not replace the built-in question: %+v", q)
+	}
+	if _, ok := b.Question("rag.my-own"); !ok {
+		t.Error("the user's new question is missing")
+	}
+	builtin, _ := Builtin()
+	if _, ok := b.Question("rag.other"); !ok {
+		t.Error("the duplicate file's valid question is missing")
+	}
+	if b.Len() != len(builtin)+2 {
+		t.Errorf("%d questions, want the %d built-in plus two", b.Len(), len(builtin))
+	}
 }

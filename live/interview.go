@@ -857,7 +857,11 @@ func (iv *interview) drained(in any) {
 	case phrased:
 		iv.phrased(in)
 	case attach:
-		_ = in.conn.End(iv.reason)
+		reason := iv.reason
+		if reason == "" { // the server is stopping
+			reason = signaling.EndError
+		}
+		_ = in.conn.End(reason)
 	}
 }
 
