@@ -3,6 +3,9 @@ package interviewer
 import (
 	"embed"
 	"io/fs"
+
+	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/scoring"
 )
 
 //go:embed questions
@@ -39,4 +42,13 @@ func (b *Bank) Openings() []string {
 		out = append(out, Greeting+b.byID[id].Prompt)
 	}
 	return out
+}
+
+// Scoring returns a question as the scorer needs it: its rubric.
+func (b *Bank) Scoring(id string) (scoring.Question, bool) {
+	q, ok := b.Question(id)
+	if !ok {
+		return scoring.Question{}, false
+	}
+	return scoring.Question{ID: q.ID, Title: q.Title, Behavioral: q.Track == viva.TrackBehavioral, Rubric: q.Rubric}, true
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/scoring"
 )
 
 // Config configures a Queue. Zero values are the documented defaults.
@@ -46,6 +47,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Registerer receives the job metrics. Nil registers nothing.
 	Registerer prometheus.Registerer
+	// Questions finds a question's rubric by id, for scoring (the question
+	// bank). Nil scores delivery only.
+	Questions func(id string) (scoring.Question, bool)
 }
 
 // Queue enqueues post-call jobs and, when it has workers, runs them.
@@ -121,7 +125,7 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		return nil, err
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &scoreWorker{store: cfg.Store, log: logger, metrics: met})
+	river.AddWorker(workers, &scoreWorker{store: cfg.Store, log: logger, metrics: met, questions: cfg.Questions})
 
 	rc := &river.Config{
 		ID:                   cfg.NodeID,

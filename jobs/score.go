@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,9 +31,10 @@ func (ScoreArgs) InsertOpts() river.InsertOpts {
 
 type scoreWorker struct {
 	river.WorkerDefaults[ScoreArgs]
-	store   viva.Store
-	log     *slog.Logger
-	metrics *metrics
+	store     viva.Store
+	log       *slog.Logger
+	metrics   *metrics
+	questions func(id string) (scoring.Question, bool)
 }
 
 func (w *scoreWorker) Work(ctx context.Context, job *river.Job[ScoreArgs]) (err error) {
@@ -58,14 +60,23 @@ func (w *scoreWorker) Work(ctx context.Context, job *river.Job[ScoreArgs]) (err 
 }
 
 func (w *scoreWorker) score(ctx context.Context, id uuid.UUID) error {
-	if _, err := w.store.Session(ctx, id); err != nil {
+	sess, err := w.store.Session(ctx, id)
+	if err != nil {
 		return err
 	}
 	utts, err := w.store.Utterances(ctx, id)
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(scoring.Score(utts))
+	probes, err := w.store.Probes(ctx, id)
+	if err != nil {
+		return err
+	}
+	in := scoring.Input{Utterances: utts, Probes: probes}
+	if w.questions != nil {
+		in.Questions = asked(sess, utts, w.questions)
+	}
+	body, err := json.Marshal(scoring.Score(in))
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
@@ -74,4 +85,32 @@ func (w *scoreWorker) score(ctx context.Context, id uuid.UUID) error {
 	}
 	_, err = w.store.SetSessionState(ctx, id, viva.StateScored, time.Now())
 	return err
+}
+
+// asked lists the questions an interview asked, in order: those the
+// session named, else those whose prompts the interviewer said (its
+// utterances' Engine is "prompt:<id>").
+func asked(sess *viva.Session, utts []viva.Utterance, find func(string) (scoring.Question, bool)) []scoring.Question {
+	var out []scoring.Question
+	seen := map[string]bool{}
+	add := func(id string) {
+		if seen[id] {
+			return
+		}
+		if q, ok := find(id); ok {
+			seen[id] = true
+			out = append(out, q)
+		}
+	}
+	for _, u := range utts {
+		if u.Speaker == viva.SpeakerInterviewer {
+			add(strings.TrimPrefix(u.Engine, "prompt:"))
+		}
+	}
+	if len(out) == 0 {
+		for _, id := range sess.Questions {
+			add(id)
+		}
+	}
+	return out
 }

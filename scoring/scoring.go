@@ -16,14 +16,7 @@ import (
 )
 
 // Version of the report format this package writes.
-const Version = 1
-
-// Report is the scorer's output, stored as JSON.
-type Report struct {
-	Version  int      `json:"version"`
-	Delivery Delivery `json:"delivery"`
-	Turns    []Turn   `json:"turns"`
-}
+const Version = 2
 
 // Delivery summarises how the candidate spoke over the whole interview.
 type Delivery struct {
@@ -34,6 +27,20 @@ type Delivery struct {
 	Fillers        int     `json:"fillers"`
 	FillerRate     float64 `json:"filler_rate"` // fillers per 100 words
 	LongPauses     int     `json:"long_pauses"` // gaps between words of at least LongPauseMS
+	Hedges         int     `json:"hedges"`      // "maybe", "I guess", "sort of", ...
+	// Latencies are the silences between the end of each interviewer prompt
+	// and the candidate's reply, in order.
+	Latencies []Latency `json:"latencies"`
+	// MedianLatencyMS is their median; -1 without any.
+	MedianLatencyMS int64 `json:"median_latency_ms"`
+}
+
+// Latency is the candidate's response time to one prompt.
+type Latency struct {
+	PromptID string `json:"prompt_id"`
+	Probe    bool   `json:"probe"`
+	EndMS    int64  `json:"prompt_end_ms"`
+	MS       int64  `json:"ms"`
 }
 
 // Turn is one candidate utterance's delivery figures.
@@ -51,9 +58,9 @@ const LongPauseMS = 2000
 
 var fillers = map[string]bool{"um": true, "uh": true, "erm": true, "er": true, "hmm": true, "uhm": true, "ah": true}
 
-// Score measures the candidate's delivery across the transcript.
-func Score(utterances []viva.Utterance) Report {
-	r := Report{Version: Version, Turns: []Turn{}}
+// delivery measures how the candidate spoke across the transcript.
+func delivery(utterances []viva.Utterance) (Delivery, []Turn) {
+	r := Report{Turns: []Turn{}}
 	for _, u := range utterances {
 		if u.Speaker != viva.SpeakerCandidate {
 			continue
@@ -91,7 +98,7 @@ func Score(utterances []viva.Utterance) Report {
 	if r.Delivery.Words > 0 {
 		r.Delivery.FillerRate = round1(100 * float64(r.Delivery.Fillers) / float64(r.Delivery.Words))
 	}
-	return r
+	return r.Delivery, r.Turns
 }
 
 func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }

@@ -28,7 +28,7 @@ func TestDelivery(t *testing.T) {
 		{ID: uuid.New(), Speaker: viva.SpeakerCandidate, StartMS: 0, EndMS: 6000, Words: pause},
 		{ID: uuid.New(), Speaker: viva.SpeakerCandidate, Text: "then rerank with a cross-encoder", StartMS: 10000, EndMS: 10000},
 	}
-	r := scoring.Score(utts)
+	r := scoring.Score(scoring.Input{Utterances: utts})
 	if r.Version != scoring.Version || len(r.Turns) != 2 {
 		t.Fatalf("report: %+v", r)
 	}
@@ -46,8 +46,9 @@ func TestDelivery(t *testing.T) {
 
 func TestEmptyTranscript(t *testing.T) {
 	t.Parallel()
-	r := scoring.Score(nil)
-	if r.Delivery != (scoring.Delivery{}) || r.Turns == nil {
+	r := scoring.Score(scoring.Input{})
+	if r.Delivery.Words != 0 || r.Delivery.MedianLatencyMS != -1 || r.Turns == nil || r.Overall != 0 ||
+		r.Improvements == nil || len(r.Dimensions) != 5 {
 		t.Fatalf("empty transcript: %+v", r)
 	}
 }

@@ -63,7 +63,15 @@ func (c *serveCmd) Run(g *Globals) error {
 		host, _ := os.Hostname()
 		c.NodeID = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	st, queue, err := c.openBackends(ctx, log)
+	bank, qerrs := c.load()
+	for _, err := range qerrs {
+		log.Warn("question skipped", "problem", err.Error())
+	}
+	if bank.Len() == 0 {
+		return errors.New("no valid interview questions")
+	}
+	log.Info("question bank loaded", "questions", bank.Len(), "user_dir", c.Questions)
+	st, queue, err := c.openBackends(ctx, log, bank)
 	if err != nil {
 		return err
 	}
@@ -74,14 +82,6 @@ func (c *serveCmd) Run(g *Globals) error {
 	}()
 
 	reg := server.NewRegistry()
-	bank, qerrs := c.load()
-	for _, err := range qerrs {
-		log.Warn("question skipped", "problem", err.Error())
-	}
-	if bank.Len() == 0 {
-		return errors.New("no valid interview questions")
-	}
-	log.Info("question bank loaded", "questions", bank.Len(), "user_dir", c.Questions)
 	interviews, closeMedia, err := c.openInterviews(ctx, log, reg, st, queue, bank)
 	if err != nil {
 		return err
@@ -217,8 +217,8 @@ func (c *serveCmd) openInterviews(ctx context.Context, log *slog.Logger, reg *pr
 }
 
 // openBackends opens the store the flags choose and the job queue beside it.
-func (c *serveCmd) openBackends(ctx context.Context, log *slog.Logger) (viva.Store, *jobs.Queue, error) {
-	jcfg := jobs.Config{Workers: c.Workers, NodeID: c.NodeID, Logger: log}
+func (c *serveCmd) openBackends(ctx context.Context, log *slog.Logger, bank *interviewer.Bank) (viva.Store, *jobs.Queue, error) {
+	jcfg := jobs.Config{Workers: c.Workers, NodeID: c.NodeID, Logger: log, Questions: bank.Scoring}
 	if c.DatabaseURL == "" {
 		unlock, err := lockDataDir(c.DataDir)
 		if err != nil {
