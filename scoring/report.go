@@ -31,6 +31,12 @@ type Input struct {
 // at evidence: quoted words with their utterance and time.
 type Report struct {
 	Version int `json:"version"`
+	// Judged says the report judges the answers. When it cannot (nothing
+	// the candidate said was recognised, or no rubric for the questions
+	// asked), Reason says why and Overall and the dimensions are 0: never
+	// a made-up score. Delivery figures are reported either way.
+	Judged bool   `json:"judged"`
+	Reason string `json:"reason,omitempty"`
 	// Overall is 0–100; docs/scoring.md gives the formula.
 	Overall      int              `json:"overall"`
 	Dimensions   []Dimension      `json:"dimensions"`
@@ -230,6 +236,20 @@ func Score(in Input) Report {
 	}
 	r.Overall = clamp(overall)
 	r.Improvements = improvements(r, in)
+	r.Judged = true
+	switch {
+	case r.Delivery.Words == 0:
+		r.Judged, r.Reason = false, "the candidate said nothing that was recognised"
+	case contentW == 0:
+		r.Judged, r.Reason = false, "no rubric with concepts for the questions asked"
+	}
+	if !r.Judged {
+		r.Overall = 0
+		for i := range r.Dimensions {
+			r.Dimensions[i].Score = 0
+		}
+		r.Improvements = []Improvement{}
+	}
 	return r
 }
 

@@ -183,3 +183,43 @@ func conceptOf(t *testing.T, r scoring.Report, id string) scoring.ConceptResult 
 	t.Fatalf("no concept %s", id)
 	return scoring.ConceptResult{}
 }
+
+// TestUnjudged: with nothing to judge the report says why and gives no
+// score, never a made-up one.
+func TestUnjudged(t *testing.T) {
+	t.Parallel()
+	r := ragRubric(t)
+	q := []scoring.Question{{ID: "rag.support-tickets", Rubric: r}}
+	onlyInterviewer := []viva.Utterance{{ID: uuid.New(), Speaker: viva.SpeakerInterviewer, Text: "Design it.", EndMS: 3000, Engine: "prompt:rag.support-tickets"}}
+	for name, in := range map[string]scoring.Input{
+		"only the interviewer": {Utterances: onlyInterviewer, Questions: q},
+		"no rubric":            {Utterances: interview(nil, []string{reasoned})},
+		"rubric without concepts": {Utterances: interview(nil, []string{reasoned}),
+			Questions: []scoring.Question{{ID: "x.y", Rubric: scoring.Rubric{ModelAnswer: "Something."}}}},
+	} {
+		rep := scoring.Score(in)
+		if rep.Judged || rep.Reason == "" || rep.Overall != 0 || len(rep.Improvements) != 0 {
+			t.Errorf("%s: judged %v, reason %q, overall %d", name, rep.Judged, rep.Reason, rep.Overall)
+		}
+	}
+	if rep := score(t, r, reasoned); !rep.Judged || rep.Reason != "" {
+		t.Errorf("a real answer: judged %v, reason %q", rep.Judged, rep.Reason)
+	}
+}
+
+// BenchmarkScore scores a 60-minute interview, ~9 000 candidate words in
+// 60 turns over three questions (target: under 50 ms on one core).
+func BenchmarkScore(b *testing.B) {
+	r := ragRubric(b)
+	var answers []string
+	for len(strings.Fields(strings.Join(answers, " "))) < 9000 {
+		answers = append(answers, reasoned)
+	}
+	us := interview(nil, answers)
+	in := scoring.Input{Utterances: us, Questions: []scoring.Question{
+		{ID: "rag.support-tickets", Rubric: r}, {ID: "rag.two", Rubric: r}, {ID: "rag.three", Rubric: r}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		scoring.Score(in)
+	}
+}

@@ -48,7 +48,7 @@ func TestEmptyTranscript(t *testing.T) {
 	t.Parallel()
 	r := scoring.Score(scoring.Input{})
 	if r.Delivery.Words != 0 || r.Delivery.MedianLatencyMS != -1 || r.Turns == nil || r.Overall != 0 ||
-		r.Improvements == nil || len(r.Dimensions) != 5 {
+		r.Improvements == nil || len(r.Dimensions) != 5 || r.Judged || r.Reason == "" {
 		t.Fatalf("empty transcript: %+v", r)
 	}
 }
