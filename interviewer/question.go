@@ -121,6 +121,10 @@ func Parse(name string, data []byte) ([]Question, []error) {
 			errs = append(errs, &FileError{File: name, Line: lineOf(&root, full), Field: full, Err: fmt.Errorf("%w: %v", ErrInvalid, err)})
 			continue
 		}
+		// A question with only a model answer gets concepts derived from it
+		// (scoring's reference-answer mode), so the interviewer can probe
+		// and the scorer judge.
+		q.Rubric = scoring.FillConcepts(q.Rubric)
 		qs = append(qs, q)
 	}
 	if len(f.Questions) == 0 {

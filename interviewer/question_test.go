@@ -193,3 +193,36 @@ questions:
 		t.Errorf("%d questions, want the %d built-in plus two", b.Len(), len(builtin))
 	}
 }
+
+// TestModelAnswerOnly: a question with only a model answer gets concepts
+// derived from it, which the interviewer can probe.
+func TestModelAnswerOnly(t *testing.T) {
+	t.Parallel()
+	qs, errs := Parse("q.yaml", []byte(`version: 1
+questions:
+  - id: rag.mine
+    track: rag
+    modes: [screen]
+    title: Rerankers
+    prompt: What does a reranker add to retrieval?
+    minutes: 2
+    rubric:
+      model_answer: >-
+        A cross-encoder reranker reads the query and each candidate passage together, so it scores relevance
+        far better than the bi-encoder embeddings used for the first retrieval. It is too slow for the whole
+        corpus, so it reorders only the top fifty candidates, at the cost of extra latency per query.
+`))
+	if len(errs) > 0 || len(qs) != 1 {
+		t.Fatalf("questions %v, errors %v", qs, errs)
+	}
+	r := qs[0].Rubric
+	if len(r.Concepts) < 3 {
+		t.Fatalf("derived %d concepts: %+v", len(r.Concepts), r.Concepts)
+	}
+	if err := r.Validate(); err != nil {
+		t.Errorf("derived rubric invalid: %v", err)
+	}
+	for _, c := range r.Concepts {
+		t.Logf("%s (%g): %v", c.Label, c.Weight, c.Cues)
+	}
+}

@@ -29,6 +29,7 @@ type cli struct {
 	Transcribe  transcribeCmd  `cmd:"" help:"Transcribe a WAV file with the speech-to-text engine and print the text (or words with times as JSON)."`
 	STTEval     sttEvalCmd     `cmd:"" name:"stt-eval" help:"Measure the speech-to-text engine on synthetic spoken answers: WER, key-term recall, real-time factor, latency."`
 	Questions   questionsCmd   `cmd:"" help:"List, show and validate interview questions and their rubrics."`
+	Score       scoreCmd       `cmd:"" help:"Score an answer against a reference answer, a file of such pairs, a transcript against a bank question, or a stored session."`
 	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if a local viva serve answers /healthz (for container health checks)."`
 	Call        callCmd        `cmd:"" help:"Act as a headless candidate: create a session on a server, speak WAV answers into it over WebRTC, print every event as JSON."`
 	Version     versionCmd     `cmd:"" help:"Print the version and build information."`
