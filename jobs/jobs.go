@@ -26,6 +26,7 @@ import (
 
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/scoring"
+	"github.com/viva-interview/viva/scoring/judge"
 )
 
 // Config configures a Queue. Zero values are the documented defaults.
@@ -50,6 +51,16 @@ type Config struct {
 	// Questions finds a question's rubric by id, for scoring (the question
 	// bank). Nil scores delivery only.
 	Questions func(id string) (scoring.Question, bool)
+	// Judge, when set, adds a language model's verdict beside the
+	// deterministic report (scoring/judge); the report is stored first and
+	// the verdict added when it comes.
+	Judge Judge
+}
+
+// Judge grades an interview with a language model; *judge.Judge
+// implements it.
+type Judge interface {
+	Judge(ctx context.Context, in scoring.Input) (judge.Verdict, error)
 }
 
 // Queue enqueues post-call jobs and, when it has workers, runs them.
@@ -125,7 +136,7 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		return nil, err
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &scoreWorker{store: cfg.Store, log: logger, metrics: met, questions: cfg.Questions})
+	river.AddWorker(workers, &scoreWorker{store: cfg.Store, log: logger, metrics: met, questions: cfg.Questions, judge: cfg.Judge})
 
 	rc := &river.Config{
 		ID:                   cfg.NodeID,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/viva-interview/viva/internal/pgtest"
 	"github.com/viva-interview/viva/jobs"
 	"github.com/viva-interview/viva/scoring"
+	"github.com/viva-interview/viva/scoring/judge"
 	"github.com/viva-interview/viva/store/postgres"
 	"github.com/viva-interview/viva/store/sqlite"
 )
@@ -258,4 +261,74 @@ func completedPerNode(t *testing.T, pg *postgres.Store) map[string]int {
 		t.Fatal(err)
 	}
 	return per
+}
+
+// TestScoringWithRubricAndJudge: the job scores against the questions'
+// rubrics and stores a judge model's verdict (an httptest server speaking
+// the chat completions wire format) beside the report, keeping only the
+// claims whose quotes are in the transcript.
+func TestScoringWithRubricAndJudge(t *testing.T) {
+	t.Parallel()
+	b := backends["sqlite"](t)
+	chat := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		content, _ := json.Marshal(map[string]any{"overall": 64, "summary": "Named hybrid search with a reason.", "claims": []any{
+			map[string]any{"concept": "hybrid", "kind": "strength", "text": "Explains why keyword search is needed.", "quote": "hybrid search because error codes"},
+			map[string]any{"concept": "eval", "kind": "gap", "text": "Claims to evaluate.", "quote": "we measured recall on a golden set"},
+		}})
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"id": "c", "object": "chat.completion", "created": 1, "model": "judge-m",
+			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": string(content)}}}})
+	}))
+	defer chat.Close()
+	jd, err := judge.New(judge.Config{BaseURL: chat.URL + "/v1", Model: "judge-m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rubric := scoring.Rubric{Concepts: []scoring.Concept{
+		{ID: "hybrid", Label: "Hybrid search", Weight: 2, Cues: []string{"hybrid search"}, Probe: "Keyword search too?"},
+		{ID: "eval", Label: "Evaluation", Weight: 3, Cues: []string{"evaluate"}, Probe: "How would you evaluate it?"},
+	}}
+	q := b.newQueue(t, jobs.Config{Workers: 1, PollInterval: 50 * time.Millisecond, Judge: jd,
+		Questions: func(id string) (scoring.Question, bool) {
+			return scoring.Question{ID: id, Title: "Search", Rubric: rubric}, id == "rag.search"
+		}})
+	start(t, q)
+	ctx := context.Background()
+	sess := &viva.Session{Track: viva.TrackRAG, Mode: viva.ModeScreen, Questions: []string{"rag.search"}}
+	if err := b.store.CreateSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	text := "we would use hybrid search because error codes need exact matches"
+	u := &viva.Utterance{ID: uuid.New(), SessionID: sess.ID, Speaker: viva.SpeakerCandidate, Text: text, StartMS: 1000, EndMS: 6000}
+	if err := b.store.AddUtterance(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.SetSessionState(ctx, sess.ID, viva.StateEnded, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.EnqueueScore(ctx, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitScored(t, b.store, sess.ID)
+	var body struct {
+		scoring.Report
+		Judge *judge.Verdict `json:"judge"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for body.Judge == nil && time.Now().Before(deadline) {
+		rep, err := b.store.Report(ctx, sess.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(rep.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !body.Judged || len(body.Questions) != 1 || body.Questions[0].Concepts[0].State != scoring.Hit || body.Questions[0].Concepts[1].State != scoring.Missed {
+		t.Fatalf("report %+v", body.Report)
+	}
+	if body.Judge == nil || body.Judge.Overall != 64 || len(body.Judge.Claims) != 1 || body.Judge.Discarded != 1 {
+		t.Fatalf("judge verdict %+v, want one verified claim and one discarded", body.Judge)
+	}
 }

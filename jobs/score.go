@@ -14,6 +14,7 @@ import (
 
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/scoring"
+	"github.com/viva-interview/viva/scoring/judge"
 )
 
 // ScoreArgs asks for one session's report.
@@ -35,6 +36,7 @@ type scoreWorker struct {
 	log       *slog.Logger
 	metrics   *metrics
 	questions func(id string) (scoring.Question, bool)
+	judge     Judge
 }
 
 func (w *scoreWorker) Work(ctx context.Context, job *river.Job[ScoreArgs]) (err error) {
@@ -76,15 +78,37 @@ func (w *scoreWorker) score(ctx context.Context, id uuid.UUID) error {
 	if w.questions != nil {
 		in.Questions = asked(sess, utts, w.questions)
 	}
-	body, err := json.Marshal(scoring.Score(in))
+	rep := scoring.Score(in)
+	if err := w.put(ctx, id, report{Report: rep}); err != nil {
+		return err
+	}
+	if _, err := w.store.SetSessionState(ctx, id, viva.StateScored, time.Now()); err != nil {
+		return err
+	}
+	if w.judge == nil || !rep.Judged {
+		return nil
+	}
+	v, err := w.judge.Judge(ctx, in)
+	if err != nil { // the deterministic report stands alone
+		w.log.Warn("no verdict from the judge model", "session_id", id, "err", err)
+		return nil
+	}
+	return w.put(ctx, id, report{Report: rep, Judge: &v})
+}
+
+// report is the stored report: the deterministic one, with the judge
+// model's verdict beside it when there is one.
+type report struct {
+	scoring.Report
+	Judge *judge.Verdict `json:"judge,omitempty"`
+}
+
+func (w *scoreWorker) put(ctx context.Context, id uuid.UUID, r report) error {
+	body, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
-	if err := w.store.PutReport(ctx, &viva.Report{SessionID: id, Version: scoring.Version, Body: body}); err != nil {
-		return err
-	}
-	_, err = w.store.SetSessionState(ctx, id, viva.StateScored, time.Now())
-	return err
+	return w.store.PutReport(ctx, &viva.Report{SessionID: id, Version: scoring.Version, Body: body})
 }
 
 // asked lists the questions an interview asked, in order: those the

@@ -22,6 +22,7 @@ import (
 	"github.com/viva-interview/viva/live"
 	"github.com/viva-interview/viva/media/endpoint"
 	"github.com/viva-interview/viva/media/stt"
+	"github.com/viva-interview/viva/scoring/judge"
 	"github.com/viva-interview/viva/server"
 	"github.com/viva-interview/viva/static"
 	"github.com/viva-interview/viva/store"
@@ -44,7 +45,7 @@ type serveCmd struct {
 	EndSilence      time.Duration `default:"800ms" env:"VIVA_END_SILENCE" help:"Silence after a finished sentence that ends the candidate's turn."`
 	MaxThinking     time.Duration `default:"2.5s" env:"VIVA_MAX_THINKING" help:"Silence allowed after an unfinished sentence ('because…') before the turn ends."`
 	STTQueue        int           `default:"32" name:"stt-queue" env:"VIVA_STT_QUEUE" help:"Utterances that may wait for the speech engine before new ones are refused."`
-	LLMModel        string        `name:"llm-model" env:"VIVA_LLM_MODEL" help:"Chat model that phrases follow-ups (e.g. gpt-4o-mini, or llama3.1 on Ollama); unset: the rubric's own probes, nothing leaves this machine."`
+	LLMModel        string        `name:"llm-model" env:"VIVA_LLM_MODEL" help:"Chat model that phrases follow-ups and gives a second verdict beside each report (e.g. gpt-4o-mini, or llama3.1 on Ollama); unset: the rubric's own probes and the deterministic report only, nothing leaves this machine."`
 	LLMBaseURL      string        `name:"llm-base-url" env:"VIVA_LLM_BASE_URL" help:"OpenAI-compatible API root of the chat model (default: --openai-base-url; Ollama: http://127.0.0.1:11434/v1)."`
 	LLMTimeout      time.Duration `name:"llm-timeout" env:"VIVA_LLM_TIMEOUT" default:"1.5s" help:"How long a follow-up waits for the chat model before the rubric's probe is said instead."`
 
@@ -173,16 +174,13 @@ func (c *serveCmd) openInterviews(ctx context.Context, log *slog.Logger, reg *pr
 	}
 	var phraser live.Phraser
 	if c.LLMModel != "" {
-		base := c.LLMBaseURL
-		if base == "" {
-			base = c.OpenAIBaseURL
-		}
+		base := c.llmBaseURL()
 		p, err := llm.New(llm.Config{BaseURL: base, APIKey: c.OpenAIAPIKey, Model: c.LLMModel, Timeout: c.LLMTimeout, Logger: log})
 		if err != nil {
 			closeMedia()
 			return nil, nil, err
 		}
-		log.Info("follow-ups phrased by a chat model; the question and the candidate's words are sent to it", "base_url", redactURL(base), "model", c.LLMModel)
+		log.Info("follow-ups phrased and reports judged by a chat model; the questions and the candidate's words are sent to it", "base_url", redactURL(base), "model", c.LLMModel)
 		phraser = p
 	}
 	m, err := live.NewManager(live.Config{
@@ -216,9 +214,25 @@ func (c *serveCmd) openInterviews(ctx context.Context, log *slog.Logger, reg *pr
 	return m, closeMedia, nil
 }
 
+// llmBaseURL is where the chat model is: --llm-base-url, else the API root
+// of the other OpenAI-compatible engines.
+func (c *serveCmd) llmBaseURL() string {
+	if c.LLMBaseURL != "" {
+		return c.LLMBaseURL
+	}
+	return c.OpenAIBaseURL
+}
+
 // openBackends opens the store the flags choose and the job queue beside it.
 func (c *serveCmd) openBackends(ctx context.Context, log *slog.Logger, bank *interviewer.Bank) (viva.Store, *jobs.Queue, error) {
 	jcfg := jobs.Config{Workers: c.Workers, NodeID: c.NodeID, Logger: log, Questions: bank.Scoring}
+	if c.LLMModel != "" {
+		j, err := judge.New(judge.Config{BaseURL: c.llmBaseURL(), APIKey: c.OpenAIAPIKey, Model: c.LLMModel, Logger: log})
+		if err != nil {
+			return nil, nil, err
+		}
+		jcfg.Judge = j
+	}
 	if c.DatabaseURL == "" {
 		unlock, err := lockDataDir(c.DataDir)
 		if err != nil {
