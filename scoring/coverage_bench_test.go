@@ -1,11 +1,8 @@
 package scoring_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -69,14 +66,7 @@ func benchRubric(tb testing.TB) scoring.Rubric {
 // drawn from the calibration answers, the model answer and a few more.
 func benchTranscript(tb testing.TB) []viva.Utterance {
 	rng := rand.New(rand.NewPCG(1, 2))
-	b, err := os.ReadFile(filepath.Join("testdata", "calibration.json"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var cal calibration
-	if err := json.Unmarshal(b, &cal); err != nil {
-		tb.Fatal(err)
-	}
+	cal := loadCalibration(tb)
 	sentences := strings.SplitAfter(ragRubric(tb).ModelAnswer, ". ")
 	for _, tc := range cal.Cases {
 		for _, s := range tc.Say {

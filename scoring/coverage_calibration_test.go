@@ -31,19 +31,41 @@ type calibrationCase struct {
 	Known      map[string]string        `json:"known"`
 }
 
+// loadCalibration reads testdata/calibration.json.
+func loadCalibration(tb testing.TB) calibration {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "calibration.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var cal calibration
+	if err := json.Unmarshal(b, &cal); err != nil {
+		tb.Fatalf("calibration.json: %v", err)
+	}
+	return cal
+}
+
+// utterances are the case's utterances, 20 s apart, with timed words.
+func (tc calibrationCase) utterances() []viva.Utterance {
+	var us []viva.Utterance
+	for i, s := range tc.Say {
+		start := int64(i) * 20000
+		u := spoken(start, tc.Confidence, s)
+		if rest, ok := strings.CutPrefix(s, "interviewer: "); ok {
+			u = spoken(start, tc.Confidence, rest)
+			u.Speaker = viva.SpeakerInterviewer
+		}
+		us = append(us, u)
+	}
+	return us
+}
+
 // TestCalibration checks the matcher against the grader's verdicts on every
 // concept, tradeoff, challenge and red flag of every case, and reports the
 // agreement (go test -run Calibration -v ./scoring).
 func TestCalibration(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile(filepath.Join("testdata", "calibration.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cal calibration
-	if err := json.Unmarshal(b, &cal); err != nil {
-		t.Fatalf("calibration.json: %v", err)
-	}
+	cal := loadCalibration(t)
 	rag := ragRubric(t)
 	m := scoring.NewMatcher(rag)
 	// Beyond plain agreement: of the grader's credits (hit or partial), how
@@ -51,17 +73,7 @@ func TestCalibration(t *testing.T) {
 	// grader gives (precision).
 	var judged, agreed, graderCredits, matcherCredits, bothCredit int
 	for _, tc := range cal.Cases {
-		var us []viva.Utterance
-		for i, s := range tc.Say {
-			start := int64(i) * 20000
-			u := spoken(start, tc.Confidence, s)
-			if rest, ok := strings.CutPrefix(s, "interviewer: "); ok {
-				u = spoken(start, tc.Confidence, rest)
-				u.Speaker = viva.SpeakerInterviewer
-			}
-			us = append(us, u)
-		}
-		c := m.Cover(us)
+		c := m.Cover(tc.utterances())
 		type verdict struct {
 			id        string
 			state     scoring.State

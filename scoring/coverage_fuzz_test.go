@@ -1,10 +1,7 @@
 package scoring_test
 
 import (
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -19,14 +16,7 @@ import (
 // whose cue is random too: it must not panic, must give the same coverage
 // for the same input, and must keep its invariants.
 func FuzzCover(f *testing.F) {
-	b, err := os.ReadFile(filepath.Join("testdata", "calibration.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	var cal calibration
-	if err := json.Unmarshal(b, &cal); err != nil {
-		f.Fatal(err)
-	}
+	cal := loadCalibration(f)
 	for i, tc := range cal.Cases {
 		f.Add(strings.Join(tc.Say, "\n"), "chunking", []byte{byte(i), 200, 90, 0, 255})
 	}

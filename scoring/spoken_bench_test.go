@@ -2,9 +2,6 @@ package scoring_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,14 +21,7 @@ import (
 //
 //	go test -run '^$' -bench ConceptDetectionSpoken -benchtime 1x ./scoring/
 func BenchmarkConceptDetectionSpoken(b *testing.B) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "calibration.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var cal calibration
-	if err := json.Unmarshal(raw, &cal); err != nil {
-		b.Fatal(err)
-	}
+	cal := loadCalibration(b)
 	engine, err := sphinx.New(sphinx.Config{Decoders: 2, CacheDir: b.TempDir()})
 	if err != nil {
 		b.Skip("embedded engine:", err)
@@ -49,14 +39,11 @@ func BenchmarkConceptDetectionSpoken(b *testing.B) {
 			for range b.N {
 				var judged, agreed, grader, matcher, both int
 				for _, tc := range cal.Cases {
-					var us []viva.Utterance
+					us := tc.utterances()
 					for i, s := range tc.Say {
 						start := int64(i) * 20000
-						u := spoken(start, tc.Confidence, s)
-						if rest, ok := strings.CutPrefix(s, "interviewer: "); ok {
-							u = spoken(start, tc.Confidence, rest)
-							u.Speaker = viva.SpeakerInterviewer
-						} else if speak != nil {
+						u := us[i]
+						if u.Speaker == viva.SpeakerCandidate && speak != nil {
 							pcm, err := speak(context.Background(), s)
 							if err != nil {
 								b.Fatal(err)
@@ -65,9 +52,8 @@ func BenchmarkConceptDetectionSpoken(b *testing.B) {
 							if err != nil {
 								b.Fatal(err)
 							}
-							u = viva.Utterance{ID: u.ID, Speaker: viva.SpeakerCandidate, Text: res.Text, Words: res.Words, StartMS: start, EndMS: start + int64(len(pcm))/16}
+							us[i] = viva.Utterance{ID: u.ID, Speaker: viva.SpeakerCandidate, Text: res.Text, Words: res.Words, StartMS: start, EndMS: start + int64(len(pcm))/16}
 						}
-						us = append(us, u)
 					}
 					states := map[string]scoring.State{}
 					c := m.Cover(us)
