@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/internal/openaicompat/chattest"
 	"github.com/viva-interview/viva/internal/pgtest"
 	"github.com/viva-interview/viva/jobs"
 	"github.com/viva-interview/viva/scoring"
@@ -270,16 +269,10 @@ func completedPerNode(t *testing.T, pg *postgres.Store) map[string]int {
 func TestScoringWithRubricAndJudge(t *testing.T) {
 	t.Parallel()
 	b := backends["sqlite"](t)
-	chat := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		content, _ := json.Marshal(map[string]any{"overall": 64, "summary": "Named hybrid search with a reason.", "claims": []any{
-			map[string]any{"concept": "hybrid", "kind": "strength", "text": "Explains why keyword search is needed.", "quote": "hybrid search because error codes"},
-			map[string]any{"concept": "eval", "kind": "gap", "text": "Claims to evaluate.", "quote": "we measured recall on a golden set"},
-		}})
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"id": "c", "object": "chat.completion", "created": 1, "model": "judge-m",
-			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": string(content)}}}})
-	}))
-	defer chat.Close()
+	chat, _ := chattest.Server(t, 0, chattest.JSON(t, map[string]any{"overall": 64, "summary": "Named hybrid search with a reason.", "claims": []any{
+		map[string]any{"concept": "hybrid", "kind": "strength", "text": "Explains why keyword search is needed.", "quote": "hybrid search because error codes"},
+		map[string]any{"concept": "eval", "kind": "gap", "text": "Claims to evaluate.", "quote": "we measured recall on a golden set"},
+	}}), nil)
 	jd, err := judge.New(judge.Config{BaseURL: chat.URL + "/v1", Model: "judge-m"})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/viva-interview/viva"
 	"github.com/viva-interview/viva/call"
+	"github.com/viva-interview/viva/internal/openaicompat/chattest"
 	"github.com/viva-interview/viva/interviewer"
 	"github.com/viva-interview/viva/interviewer/llm"
 	"github.com/viva-interview/viva/live"
@@ -791,15 +792,7 @@ func TestLLMPhrasesProbe(t *testing.T) {
 	qs, _ := interviewer.Builtin()
 	bank := interviewer.NewBank(qs)
 	const phrased = "You mentioned chunking and embeddings. Who would use this, and how fresh must the answers be?"
-	chat := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		content, _ := json.Marshal(map[string]any{"choice": 2, "text": phrased})
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"id": "chatcmpl-1", "object": "chat.completion", "created": 1764057600, "model": "m",
-			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": string(content)}}},
-		})
-	}))
-	defer chat.Close()
+	chat, _ := chattest.Server(t, 0, chattest.JSON(t, map[string]any{"choice": 2, "text": phrased}), nil)
 	p, err := llm.New(llm.Config{BaseURL: chat.URL + "/v1", Model: "m"})
 	if err != nil {
 		t.Fatal(err)

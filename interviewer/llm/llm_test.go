@@ -2,46 +2,12 @@ package llm
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"github.com/viva-interview/viva/internal/openaicompat/chattest"
 	"strings"
 	"testing"
 	"time"
 )
-
-// fakeChat is an OpenAI-compatible /chat/completions endpoint.
-func fakeChat(t *testing.T, delay time.Duration, content string, got chan<- map[string]any) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/v1/chat/completions" || r.Method != http.MethodPost {
-			http.Error(w, "not found", http.StatusNotFound)
-			return
-		}
-		body, _ := io.ReadAll(r.Body)
-		var req map[string]any
-		_ = json.Unmarshal(body, &req)
-		if got != nil {
-			got <- req
-		}
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"id": "chatcmpl-1", "object": "chat.completion", "created": 1764057600, "model": "test-model",
-			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
-				"message": map[string]any{"role": "assistant", "content": content}}},
-			"usage": map[string]any{"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-		})
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 var request = Request{
 	Question: "Design question answering over support tickets.",
@@ -55,7 +21,7 @@ var request = Request{
 func TestPhrase(t *testing.T) {
 	t.Parallel()
 	got := make(chan map[string]any, 1)
-	srv := fakeChat(t, 0, `{"choice": 2, "text": "You'd put everything in FAISS, fine. How would you know the answers are any good before launch?"}`, got)
+	srv, _ := chattest.Server(t, 0, `{"choice": 2, "text": "You'd put everything in FAISS, fine. How would you know the answers are any good before launch?"}`, got)
 	p, err := New(Config{BaseURL: srv.URL + "/v1", Model: "test-model", APIKey: "sk-secret"})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +64,7 @@ func TestPhraseFailures(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := fakeChat(t, tt.delay, tt.content, nil)
+			srv, _ := chattest.Server(t, tt.delay, tt.content, nil)
 			p, err := New(Config{BaseURL: srv.URL + "/v1", Model: "m"})
 			if err != nil {
 				t.Fatal(err)

@@ -3,55 +3,17 @@ package judge
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/viva-interview/viva"
+	"github.com/viva-interview/viva/internal/openaicompat/chattest"
 	"github.com/viva-interview/viva/scoring"
 )
-
-// fakeChat is an OpenAI-compatible /chat/completions endpoint that answers
-// content after delay, sends each request body to got, and counts requests.
-func fakeChat(t *testing.T, delay time.Duration, content string, got chan<- map[string]any) (*httptest.Server, *atomic.Int32) {
-	t.Helper()
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/v1/chat/completions" || r.Method != http.MethodPost {
-			http.Error(w, "not found", http.StatusNotFound)
-			return
-		}
-		n.Add(1)
-		body, _ := io.ReadAll(r.Body)
-		var req map[string]any
-		_ = json.Unmarshal(body, &req)
-		if got != nil {
-			got <- req
-		}
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"id": "chatcmpl-1", "object": "chat.completion", "created": 1764057600, "model": "test-model",
-			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
-				"message": map[string]any{"role": "assistant", "content": content}}},
-			"usage": map[string]any{"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100},
-		})
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &n
-}
 
 var (
 	chunkID = uuid.MustParse("00000000-0000-0000-0000-000000000001")
@@ -103,7 +65,7 @@ const goodReply = `{"overall": 74, "summary": "A reasoned design that names chun
 func TestJudge(t *testing.T) {
 	t.Parallel()
 	got := make(chan map[string]any, 1)
-	srv, _ := fakeChat(t, 0, goodReply, got)
+	srv, _ := chattest.Server(t, 0, goodReply, got)
 	var logs bytes.Buffer
 	j, err := New(Config{BaseURL: srv.URL + "/v1", Model: "test-model", APIKey: "sk-secret",
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
@@ -193,7 +155,7 @@ func TestJudgeFailures(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv, _ := fakeChat(t, tt.delay, tt.content, nil)
+			srv, _ := chattest.Server(t, tt.delay, tt.content, nil)
 			const timeout = 500 * time.Millisecond
 			j, err := New(Config{BaseURL: srv.URL + "/v1", Model: "m", Timeout: timeout})
 			if err != nil {
@@ -217,7 +179,7 @@ func TestJudgeFailures(t *testing.T) {
 
 func TestJudgeUnknownConcept(t *testing.T) {
 	t.Parallel()
-	srv, _ := fakeChat(t, 0, `{"overall":60,"summary":"Fine.","claims":[
+	srv, _ := chattest.Server(t, 0, `{"overall":60,"summary":"Fine.","claims":[
 		{"concept":"vector-db","kind":"strength","text":"Good.","quote":"chunk the tickets with some overlap"}]}`, nil)
 	j, err := New(Config{BaseURL: srv.URL + "/v1", Model: "m"})
 	if err != nil {
@@ -234,7 +196,7 @@ func TestJudgeUnknownConcept(t *testing.T) {
 
 func TestJudgeNothingSaid(t *testing.T) {
 	t.Parallel()
-	srv, n := fakeChat(t, 0, goodReply, nil)
+	srv, n := chattest.Server(t, 0, goodReply, nil)
 	j, err := New(Config{BaseURL: srv.URL + "/v1", Model: "m"})
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +213,7 @@ func TestJudgeNothingSaid(t *testing.T) {
 
 func TestJudgeCancelled(t *testing.T) {
 	t.Parallel()
-	srv, _ := fakeChat(t, 3*time.Second, goodReply, nil)
+	srv, _ := chattest.Server(t, 3*time.Second, goodReply, nil)
 	j, err := New(Config{BaseURL: srv.URL + "/v1", Model: "m"})
 	if err != nil {
 		t.Fatal(err)
