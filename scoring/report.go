@@ -130,6 +130,10 @@ func Score(in Input) Report {
 			if p, ok := probeOf(in.Probes, q.ID, c.ID); ok {
 				cr.ProbedMS = p.AskedMS
 				cr.Prompted = c.State != Missed && (len(c.Evidence) == 0 || c.Evidence[0].StartMS >= p.AskedMS)
+				r.Delivery.Probes++
+				if coveredAfter(c, p.AskedMS) {
+					r.Delivery.Recovered++
+				}
 			}
 			credit := map[State]float64{Hit: 1, Partial: 0.5}[c.State]
 			if cr.Prompted {
@@ -224,11 +228,29 @@ func Score(in Input) Report {
 	r.Dimensions = append(r.Dimensions, Dimension{Name: "structure", Label: "Structure (clarify → design → evaluate → operate; STAR)", Score: clamp(structure),
 		Evidence: firstN(stageEv, MaxEvidence)})
 
+	if star, ok := starDimension(in, segs); ok {
+		r.Dimensions = append(r.Dimensions, star)
+	}
 	r.Dimensions = append(r.Dimensions, deliveryDimension(r.Delivery))
 
 	var overall float64
+	behavioral := 0
+	for _, q := range in.Questions {
+		if q.Behavioral {
+			behavioral++
+		}
+	}
 	for i := range r.Dimensions {
 		r.Dimensions[i].Weight = weights[r.Dimensions[i].Name]
+		if behavioral > 0 { // STAR takes the structure's share for behavioral questions
+			share := float64(behavioral) / float64(len(in.Questions))
+			switch r.Dimensions[i].Name {
+			case "structure":
+				r.Dimensions[i].Weight = weights["structure"] * (1 - share)
+			case "star":
+				r.Dimensions[i].Weight = weights["structure"] * share
+			}
+		}
 		overall += r.Dimensions[i].Weight * float64(r.Dimensions[i].Score)
 		if r.Dimensions[i].Evidence == nil {
 			r.Dimensions[i].Evidence = []Evidence{}
@@ -291,6 +313,85 @@ func segment(in Input) [][]viva.Utterance {
 		segs[at] = append(segs[at], u)
 	}
 	return segs
+}
+
+// coveredAfter says whether the concept was credited with words said
+// after ms.
+func coveredAfter(c ConceptCoverage, ms int64) bool {
+	if c.State == Missed {
+		return false
+	}
+	for _, ev := range c.Evidence {
+		if ev.StartMS >= ms {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	numberRE     = regexp.MustCompile(`\b(\d+|percent|per cent|half|twice|double|doubled|triple|tripled|ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion)\b`)
+	reflectionRE = regexp.MustCompile(`\b(i learned|i learnt|lesson|next time|in hindsight|looking back|i would do differently|i'd do differently|taught me)\b`)
+	firstPerson  = regexp.MustCompile(`\b(i|i'd|i'm|i've|my|me)\b`)
+	weWords      = regexp.MustCompile(`\b(we|we'd|we're|we've|our|us)\b`)
+)
+
+// starDimension judges behavioral answers: the STAR stages reached (from
+// their rubrics), ownership (speaking of what "I" did, not only "we"), a
+// quantified result, and reflection. It applies only when a behavioral
+// question was asked.
+func starDimension(in Input, segs [][]viva.Utterance) (Dimension, bool) {
+	var stages, stagesN float64
+	var text strings.Builder
+	var ev []Evidence
+	found := false
+	for i, q := range in.Questions {
+		if !q.Behavioral {
+			continue
+		}
+		found = true
+		cov := NewMatcher(q.Rubric).Cover(segs[i])
+		for _, st := range cov.Stages {
+			stagesN++
+			if st.State != Missed {
+				stages++
+				ev = append(ev, st.Evidence...)
+			}
+		}
+		for _, u := range segs[i] {
+			text.WriteString(strings.ToLower(u.Text) + " ")
+		}
+	}
+	if !found {
+		return Dimension{}, false
+	}
+	t := text.String()
+	score := 0.0
+	var notes []string
+	if stagesN > 0 {
+		score += 40 * stages / stagesN
+		notes = append(notes, fmt.Sprintf("%g of %g STAR stages reached", stages, stagesN))
+	}
+	i, we := len(firstPerson.FindAllStringIndex(t, -1)), len(weWords.FindAllStringIndex(t, -1))
+	if i+we > 0 {
+		own := float64(i) / float64(i+we)
+		score += 20 * math.Min(1, own/0.5)
+		notes = append(notes, fmt.Sprintf("ownership: %d \"I\" to %d \"we\"", i, we))
+	}
+	if numberRE.MatchString(t) {
+		score += 20
+		notes = append(notes, "a quantified result")
+	} else {
+		notes = append(notes, "no number in the result")
+	}
+	if reflectionRE.MatchString(t) {
+		score += 20
+		notes = append(notes, "reflection on what was learned")
+	} else {
+		notes = append(notes, "no reflection")
+	}
+	return Dimension{Name: "star", Label: "STAR, ownership, a quantified result, reflection", Score: clamp(score),
+		Notes: notes, Evidence: firstN(ev, MaxEvidence)}, true
 }
 
 func probeOf(ps []viva.Probe, question, target string) (viva.Probe, bool) {
@@ -436,6 +537,7 @@ func improvements(r Report, in Input) []Improvement {
 			"production": {"Talk about evaluation, monitoring, cost and failure modes", "Production interviews reward how you would know it works and what it costs."},
 			"structure":  {"Clarify requirements first, then design, then evaluation and operations", "A clear arc makes a long answer easy to follow."},
 			"delivery":   {"Steady your delivery", "Pace, fillers and pauses were measured from your words."},
+			"star":       {"Tell stories as STAR, with your own part and a number", "Situation, task, what you did (\"I\"), the result with a number, and what you learned."},
 		}[d.Name]
 		detail := strings.Join(append([]string{advice[1]}, d.Notes...), " ")
 		cands = append(cands, cand{Improvement{Title: advice[0], Detail: detail}, float64(70-d.Score) / 35})

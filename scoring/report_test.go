@@ -223,3 +223,48 @@ func BenchmarkScore(b *testing.B) {
 		scoring.Score(in)
 	}
 }
+
+// TestBehavioralSTAR: a behavioral answer with its own actions, a number
+// and a lesson scores higher on STAR than a vague "we" story.
+func TestBehavioralSTAR(t *testing.T) {
+	t.Parallel()
+	r := scoring.Rubric{
+		Concepts: []scoring.Concept{{ID: "action", Label: "What you did", Weight: 2, Cues: []string{"i rolled back", "i added"}, Probe: "What did you do?"}},
+		Structure: []scoring.Stage{
+			{ID: "situation", Cues: []string{"last year", "at my last job"}}, {ID: "task", Cues: []string{"i had to", "my job was"}},
+			{ID: "action", Cues: []string{"i rolled back", "i added"}}, {ID: "result", Cues: []string{"dropped", "went from"}},
+			{ID: "reflection", Cues: []string{"i learned"}},
+		},
+	}
+	q := []scoring.Question{{ID: "behavioral.x", Title: "Surprise", Behavioral: true, Rubric: r}}
+	strong := scoring.Score(scoring.Input{Questions: q, Utterances: interview(nil, []string{
+		"At my last job our classifier started flagging half of all refunds. I had to stop the damage, so I rolled back to the previous model and I added a drift alert. Complaints dropped from two hundred a day to ten, and I learned to gate every release on a shadow test."})})
+	vague := scoring.Score(scoring.Input{Questions: q, Utterances: interview(nil, []string{
+		"We had some issues with a model once and we fixed it as a team and things got better after that."})})
+	s, v := dim(t, strong, "star"), dim(t, vague, "star")
+	t.Logf("STAR strong %d, vague %d", s, v)
+	if s < 80 || v > 30 {
+		t.Errorf("STAR strong %d (want ≥ 80), vague %d (want ≤ 30)", s, v)
+	}
+	for _, d := range strong.Dimensions {
+		if d.Name == "structure" && d.Weight != 0 {
+			t.Errorf("structure weighs %g in an all-behavioral interview; STAR takes its share", d.Weight)
+		}
+	}
+}
+
+// TestRecovery: a probed concept covered in the next answer counts as
+// recovered; one still missing does not.
+func TestRecovery(t *testing.T) {
+	t.Parallel()
+	r := ragRubric(t)
+	us := interview(nil, []string{"We chunk the tickets and embed them.", "We would measure recall at ten on a labelled set.", "Not sure."})
+	probes := []viva.Probe{
+		{ID: uuid.New(), Question: "rag.support-tickets", Target: "evaluation", Kind: "missed", AskedMS: us[2].StartMS},
+		{ID: uuid.New(), Question: "rag.support-tickets", Target: "monitoring", Kind: "missed", AskedMS: us[4].StartMS},
+	}
+	rep := scoring.Score(scoring.Input{Utterances: us, Probes: probes, Questions: []scoring.Question{{ID: "rag.support-tickets", Rubric: r}}})
+	if rep.Delivery.Probes != 2 || rep.Delivery.Recovered != 1 {
+		t.Errorf("probes %d recovered %d, want 2 and 1", rep.Delivery.Probes, rep.Delivery.Recovered)
+	}
+}

@@ -33,6 +33,11 @@ type Delivery struct {
 	Latencies []Latency `json:"latencies"`
 	// MedianLatencyMS is their median; -1 without any.
 	MedianLatencyMS int64 `json:"median_latency_ms"`
+	// Probes is how many probes asked about a rubric concept, Recovered
+	// how many of them the candidate's next words then covered: holding up
+	// when probed.
+	Probes    int `json:"probes"`
+	Recovered int `json:"recovered"`
 }
 
 // Latency is the candidate's response time to one prompt.
