@@ -49,6 +49,8 @@ type Config struct {
 	// Origins are the origins besides the server's own whose pages may
 	// open interview sockets ("scheme://host[:port]").
 	Origins []string
+	// Questions lists the question bank for the start page. Nil lists none.
+	Questions Questions
 }
 
 // Server serves Viva's HTTP API.
@@ -120,6 +122,8 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/sessions/{id}/end", s.endSession)
 	s.handle("GET /api/v1/sessions/{id}/transcript", s.transcript)
 	s.handle("GET /api/v1/sessions/{id}/report", s.report)
+	s.handle("GET /api/v1/sessions/{id}/recordings/{direction}", s.recording)
+	s.handle("GET /api/v1/questions", s.questions)
 	if s.cfg.Interviews != nil {
 		s.handle("POST /api/v1/sessions/{id}/ticket", s.ticket)
 		s.handle("GET /api/v1/sessions/{id}/ws", s.socket)

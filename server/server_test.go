@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -250,4 +253,52 @@ func TestProbesAndMetrics(t *testing.T) {
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
+}
+
+// TestRecordingRoute serves a session's recording with range requests and
+// deletes the file with the session.
+func TestRecordingRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	code, created := e.do(t, "POST", "/api/v1/sessions", `{"track":"rag","mode":"screen"}`)
+	if code != http.StatusCreated {
+		t.Fatal(code, created)
+	}
+	id := created["id"].(string)
+	path := filepath.Join(t.TempDir(), "candidate.ogg")
+	data := []byte("OggS fake recording bytes for the range test")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.PutRecording(context.Background(), &viva.Recording{SessionID: uuid.MustParse(id), Direction: viva.SpeakerCandidate, Path: path, Codec: "opus/ogg"}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", e.url+"/api/v1/sessions/"+id+"/recordings/candidate", nil)
+	req.Header.Set("Range", "bytes=5-8")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || string(body) != "fake" || resp.Header.Get("Content-Type") != "audio/ogg" {
+		t.Errorf("range: %d %q %s", resp.StatusCode, body, resp.Header.Get("Content-Type"))
+	}
+	for _, p := range []string{"/recordings/interviewer", "/recordings/both", "/recordings/..%2F..%2Fetc%2Fpasswd"} {
+		if code, _ := e.do(t, "GET", "/api/v1/sessions/"+id+p, ""); code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, code)
+		}
+	}
+	if code, _ := e.do(t, "DELETE", "/api/v1/sessions/"+id, ""); code != http.StatusNoContent {
+		t.Fatalf("delete: %d", code)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the recording file survived the delete: %v", err)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/sessions/"+id+"/recordings/candidate", ""); code != http.StatusNotFound {
+		t.Errorf("recording of a deleted session: %d", code)
+	}
+	if code, out := e.do(t, "GET", "/api/v1/questions?track=rag", ""); code != http.StatusOK || out["questions"] == nil {
+		t.Errorf("questions: %d %v", code, out)
+	}
 }

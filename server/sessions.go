@@ -118,6 +118,10 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.session(r)
+	var recs []viva.Recording
+	if err == nil {
+		recs, err = s.cfg.Store.Recordings(r.Context(), sess.ID)
+	}
 	if err == nil {
 		err = s.cfg.Store.DeleteSession(r.Context(), sess.ID)
 	}
@@ -125,6 +129,7 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.removeRecordings(recs)
 	s.log.Info("session deleted", "session_id", sess.ID)
 	w.WriteHeader(http.StatusNoContent)
 }

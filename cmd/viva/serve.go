@@ -90,7 +90,7 @@ func (c *serveCmd) Run(g *Globals) error {
 	defer closeMedia()
 	srv, err := server.New(server.Config{
 		Store: st, Scorer: queue, Static: static.Files(), Logger: log, Registry: reg, MaxBodyBytes: c.MaxBodyBytes,
-		Interviews: interviews, Origins: c.Origins,
+		Interviews: interviews, Origins: c.Origins, Questions: bankList{bank},
 	})
 	if err != nil {
 		return err
@@ -212,6 +212,17 @@ func (c *serveCmd) openInterviews(ctx context.Context, log *slog.Logger, reg *pr
 		}
 	}()
 	return m, closeMedia, nil
+}
+
+// bankList lists the question bank for the start page.
+type bankList struct{ b *interviewer.Bank }
+
+func (l bankList) List(track viva.Track, mode viva.Mode) []server.QuestionInfo {
+	var out []server.QuestionInfo
+	for _, q := range l.b.Questions(track, mode) {
+		out = append(out, server.QuestionInfo{ID: q.ID, Title: q.Title, Track: q.Track, Modes: q.Modes, Minutes: q.Minutes})
+	}
+	return out
 }
 
 // llmBaseURL is where the chat model is: --llm-base-url, else the API root
