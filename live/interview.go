@@ -830,7 +830,18 @@ func (iv *interview) finish(reason signaling.EndReason) {
 func (iv *interview) drain() {
 	deadline := time.NewTimer(iv.m.cfg.Drain)
 	defer deadline.Stop()
-	for iv.inflight > 0 {
+	for {
+		// First what is already posted (the end of the turn the closing
+		// peer reported starts more work), then wait for the work.
+		select {
+		case in := <-iv.inbox:
+			iv.drained(in)
+			continue
+		default:
+		}
+		if iv.inflight == 0 {
+			return
+		}
 		select {
 		case in := <-iv.inbox:
 			iv.drained(in)

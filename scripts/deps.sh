@@ -22,9 +22,9 @@ set -euo pipefail
 #
 # BUILD_PKGS: the compiler and the C libraries cgo links (PocketSphinx, libopus). RUNTIME_PKGS: what a built binary
 # needs (PocketSphinx's libraries and its US-English model, libopus, and flite for the interviewer's voice). TEST_PKGS: PostgreSQL for the store tests, and
-# flite, espeak-ng and sox, which make the speech the tests transcribe.
+# flite, espeak-ng and sox, which make the speech the tests transcribe; chromium for the browser test.
 BUILD_PKGS="gcc libc6-dev pkg-config make git ca-certificates libpocketsphinx-dev libsphinxbase-dev libopus-dev"
-TEST_PKGS="postgresql postgresql-client procps flite espeak-ng sox"
+TEST_PKGS="postgresql postgresql-client procps flite espeak-ng sox chromium"
 RUNTIME_PKGS="ca-certificates tzdata libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us libopus0 flite"
 
 # The oldest Go minor version that switches toolchains by itself.

@@ -6,7 +6,7 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html app.js style.css
+//go:embed *.html css js
 var files embed.FS
 
 // Files is the web app's file tree.
