@@ -220,7 +220,7 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 			}
 			page, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if !strings.Contains(string(page), "<title>Viva") {
+			if !strings.Contains(string(page), "Viva") || !strings.Contains(string(page), `id="start-button"`) {
 				t.Fatalf("web app not served: %.200s", page)
 			}
 			id := n.endedSession()
