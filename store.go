@@ -42,6 +42,16 @@ type Store interface {
 	// Probes returns a session's probes ordered by the time they were asked.
 	Probes(ctx context.Context, sessionID uuid.UUID) ([]Probe, error)
 
+	// AddShare stores a share link (its token's digest).
+	AddShare(ctx context.Context, s *Share) error
+	// ShareByToken finds a share link by its token's digest, or ErrNotFound.
+	ShareByToken(ctx context.Context, tokenHash []byte) (*Share, error)
+	// Shares lists a session's share links, newest first.
+	Shares(ctx context.Context, sessionID uuid.UUID) ([]Share, error)
+	// RevokeShare revokes a share link of a session at time at; ErrNotFound
+	// when the session has no such link.
+	RevokeShare(ctx context.Context, sessionID, shareID uuid.UUID, at time.Time) error
+
 	// PutRecording creates or replaces the recording of one direction.
 	PutRecording(ctx context.Context, r *Recording) error
 	// Recordings returns a session's recordings.

@@ -103,6 +103,22 @@ func (p *Probe) Validate() error {
 	return nil
 }
 
+// Share is a read-only link to one interview's report, for a coach: its
+// token is shown once, and only its SHA-256 digest is stored.
+type Share struct {
+	ID        uuid.UUID  `json:"id"`
+	SessionID uuid.UUID  `json:"session_id"`
+	TokenHash []byte     `json:"-"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// Active reports whether the link still opens the report at time now.
+func (s *Share) Active(now time.Time) bool {
+	return s.RevokedAt == nil && now.Before(s.ExpiresAt)
+}
+
 // Recording is one direction of an interview's audio on disk.
 type Recording struct {
 	SessionID  uuid.UUID `json:"session_id"`

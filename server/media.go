@@ -42,6 +42,10 @@ func (s *Server) recording(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.serveRecording(w, r, sess)
+}
+
+func (s *Server) serveRecording(w http.ResponseWriter, r *http.Request, sess *viva.Session) {
 	dir := viva.Speaker(r.PathValue("direction"))
 	if !dir.Valid() {
 		writeError(w, http.StatusNotFound, "not_found", "no recording direction "+string(dir)+" (candidate or interviewer)", "")

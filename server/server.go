@@ -124,6 +124,11 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/sessions/{id}/report", s.report)
 	s.handle("GET /api/v1/sessions/{id}/recordings/{direction}", s.recording)
 	s.handle("GET /api/v1/questions", s.questions)
+	s.handle("POST /api/v1/sessions/{id}/shares", s.createShare)
+	s.handle("GET /api/v1/sessions/{id}/shares", s.listShares)
+	s.handle("DELETE /api/v1/sessions/{id}/shares/{share}", s.revokeShare)
+	s.handle("GET /api/v1/shared/{token}", s.sharedReport)
+	s.handle("GET /api/v1/shared/{token}/recordings/{direction}", s.sharedRecording)
 	if s.cfg.Interviews != nil {
 		s.handle("POST /api/v1/sessions/{id}/ticket", s.ticket)
 		s.handle("GET /api/v1/sessions/{id}/ws", s.socket)

@@ -3,8 +3,10 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -301,4 +303,73 @@ func TestRecordingRoute(t *testing.T) {
 	if code, out := e.do(t, "GET", "/api/v1/questions?track=rag", ""); code != http.StatusOK || out["questions"] == nil {
 		t.Errorf("questions: %d %v", code, out)
 	}
+}
+
+// TestShareLinks: a share link opens the report read-only, with its
+// recordings, until it is revoked or expires; it cannot reach other
+// sessions, and the owner's routes stay the owner's.
+func TestShareLinks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, created := e.do(t, "POST", "/api/v1/sessions", `{"track":"rag","mode":"screen"}`)
+	id := created["id"].(string)
+	path := filepath.Join(t.TempDir(), "candidate.ogg")
+	if err := os.WriteFile(path, []byte("OggS shared"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.PutRecording(context.Background(), &viva.Recording{SessionID: uuid.MustParse(id), Direction: viva.SpeakerCandidate, Path: path, Codec: "opus/ogg"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.PutReport(context.Background(), &viva.Report{SessionID: uuid.MustParse(id), Version: 2, Body: []byte(`{"overall":77}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{`{"hours":0.5}`, `{"hours":721}`, `{"hours":-1}`, `{"days":3}`} {
+		if code, _ := e.do(t, "POST", "/api/v1/sessions/"+id+"/shares", body); code != http.StatusBadRequest {
+			t.Errorf("share %s: %d, want 400", body, code)
+		}
+	}
+	code, sh := e.do(t, "POST", "/api/v1/sessions/"+id+"/shares", `{"hours":24}`)
+	if code != http.StatusCreated || sh["token"] == nil || len(sh["token"].(string)) != 43 {
+		t.Fatalf("create share: %d %v", code, sh)
+	}
+	token := sh["token"].(string)
+	code, got := e.do(t, "GET", "/api/v1/shared/"+token, "")
+	if code != http.StatusOK || got["report"].(map[string]any)["overall"] != float64(77) || got["session"].(map[string]any)["id"] != id {
+		t.Fatalf("shared report: %d %v", code, got)
+	}
+	if code, out := e.do(t, "GET", "/api/v1/shared/"+token+"/recordings/candidate", ""); code != http.StatusOK || out["raw"] != "OggS shared" {
+		t.Errorf("shared recording: %d %v", code, out)
+	}
+	code, list := e.do(t, "GET", "/api/v1/sessions/"+id+"/shares", "")
+	if code != http.StatusOK || len(list["shares"].([]any)) != 1 || strings.Contains(fmt.Sprint(list), token) {
+		t.Errorf("list shares: %d %v (must not contain the token)", code, list)
+	}
+	for _, bad := range []string{"nope", token[:42] + "A", strings.Repeat("x", 43)} {
+		if code, _ := e.do(t, "GET", "/api/v1/shared/"+bad, ""); code != http.StatusNotFound {
+			t.Errorf("unknown token %q: %d, want 404", bad, code)
+		}
+	}
+	shareID := sh["id"].(string)
+	if code, _ := e.do(t, "DELETE", "/api/v1/sessions/"+id+"/shares/"+shareID, ""); code != http.StatusNoContent {
+		t.Fatalf("revoke: %d", code)
+	}
+	if code, out := e.do(t, "GET", "/api/v1/shared/"+token, ""); code != http.StatusGone || out["code"] != "share_revoked" {
+		t.Errorf("revoked link: %d %v", code, out)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/shared/"+token+"/recordings/candidate", ""); code != http.StatusGone {
+		t.Errorf("revoked link's recording: %d", code)
+	}
+	// An expired link.
+	expired := &viva.Share{ID: uuid.New(), SessionID: uuid.MustParse(id), TokenHash: sha256Sum("old-token"), ExpiresAt: time.Now().Add(-time.Hour)}
+	if err := e.store.AddShare(context.Background(), expired); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := e.do(t, "GET", "/api/v1/shared/old-token", ""); code != http.StatusGone || out["code"] != "share_expired" {
+		t.Errorf("expired link: %d %v", code, out)
+	}
+}
+
+func sha256Sum(s string) []byte {
+	d := sha256.Sum256([]byte(s))
+	return d[:]
 }

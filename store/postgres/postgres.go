@@ -335,6 +335,76 @@ func (s *Store) Probes(ctx context.Context, sessionID uuid.UUID) ([]viva.Probe, 
 	return out, nil
 }
 
+// AddShare implements viva.Store.
+func (s *Store) AddShare(ctx context.Context, sh *viva.Share) error {
+	if sh.ID == uuid.Nil || len(sh.TokenHash) == 0 {
+		return &viva.ValidationError{Field: "id", Message: "a share needs an id and a token digest"}
+	}
+	if sh.CreatedAt.IsZero() {
+		sh.CreatedAt = now()
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO shares (id, session_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		sh.ID, sh.SessionID, sh.TokenHash, sh.ExpiresAt, sh.CreatedAt)
+	if pgCode(err) == foreignKeyViolation {
+		return fmt.Errorf("session %s: %w", sh.SessionID, viva.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("add share: %w", err)
+	}
+	return nil
+}
+
+const shareColumns = `id, session_id, token_hash, expires_at, revoked_at, created_at`
+
+func scanShare(row pgx.Row) (viva.Share, error) {
+	var sh viva.Share
+	err := row.Scan(&sh.ID, &sh.SessionID, &sh.TokenHash, &sh.ExpiresAt, &sh.RevokedAt, &sh.CreatedAt)
+	sh.ExpiresAt, sh.CreatedAt = sh.ExpiresAt.UTC(), sh.CreatedAt.UTC()
+	if sh.RevokedAt != nil {
+		t := sh.RevokedAt.UTC()
+		sh.RevokedAt = &t
+	}
+	return sh, err
+}
+
+// ShareByToken implements viva.Store.
+func (s *Store) ShareByToken(ctx context.Context, tokenHash []byte) (*viva.Share, error) {
+	sh, err := scanShare(s.pool.QueryRow(ctx, `SELECT `+shareColumns+` FROM shares WHERE token_hash = $1`, tokenHash))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("share link: %w", viva.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("share link: %w", err)
+	}
+	return &sh, nil
+}
+
+// Shares implements viva.Store.
+func (s *Store) Shares(ctx context.Context, sessionID uuid.UUID) ([]viva.Share, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+shareColumns+` FROM shares WHERE session_id = $1 ORDER BY created_at DESC, id`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("list shares: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (viva.Share, error) { return scanShare(row) })
+	if err != nil {
+		return nil, fmt.Errorf("list shares: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeShare implements viva.Store.
+func (s *Store) RevokeShare(ctx context.Context, sessionID, shareID uuid.UUID, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE shares SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND session_id = $3`,
+		at, shareID, sessionID)
+	if err != nil {
+		return fmt.Errorf("revoke share: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("share link %s: %w", shareID, viva.ErrNotFound)
+	}
+	return nil
+}
+
 // PutRecording implements viva.Store.
 func (s *Store) PutRecording(ctx context.Context, r *viva.Recording) error {
 	if !r.Direction.Valid() {

@@ -425,6 +425,87 @@ func (s *Store) Probes(ctx context.Context, sessionID uuid.UUID) ([]viva.Probe, 
 	return out, rows.Err()
 }
 
+// AddShare implements viva.Store.
+func (s *Store) AddShare(ctx context.Context, sh *viva.Share) error {
+	if sh.ID == uuid.Nil || len(sh.TokenHash) == 0 {
+		return &viva.ValidationError{Field: "id", Message: "a share needs an id and a token digest"}
+	}
+	if sh.CreatedAt.IsZero() {
+		sh.CreatedAt = now()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO shares (id, session_id, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
+		sh.ID.String(), sh.SessionID.String(), sh.TokenHash, ms(sh.ExpiresAt), ms(sh.CreatedAt))
+	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) {
+		return fmt.Errorf("session %s: %w", sh.SessionID, viva.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("add share: %w", err)
+	}
+	return nil
+}
+
+const shareColumns = `id, session_id, token_hash, expires_at, revoked_at, created_at`
+
+func scanShare(sc interface{ Scan(...any) error }) (viva.Share, error) {
+	var (
+		sh               viva.Share
+		expires, created int64
+		revoked          sql.NullInt64
+	)
+	if err := sc.Scan(&sh.ID, &sh.SessionID, &sh.TokenHash, &expires, &revoked, &created); err != nil {
+		return sh, err
+	}
+	sh.ExpiresAt, sh.CreatedAt = fromMS(expires), fromMS(created)
+	if revoked.Valid {
+		t := fromMS(revoked.Int64)
+		sh.RevokedAt = &t
+	}
+	return sh, nil
+}
+
+// ShareByToken implements viva.Store.
+func (s *Store) ShareByToken(ctx context.Context, tokenHash []byte) (*viva.Share, error) {
+	sh, err := scanShare(s.db.QueryRowContext(ctx, `SELECT `+shareColumns+` FROM shares WHERE token_hash = ?`, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("share link: %w", viva.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("share link: %w", err)
+	}
+	return &sh, nil
+}
+
+// Shares implements viva.Store.
+func (s *Store) Shares(ctx context.Context, sessionID uuid.UUID) ([]viva.Share, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+shareColumns+` FROM shares WHERE session_id = ? ORDER BY created_at DESC, id`, sessionID.String())
+	if err != nil {
+		return nil, fmt.Errorf("list shares: %w", err)
+	}
+	defer rows.Close()
+	out := []viva.Share{}
+	for rows.Next() {
+		sh, err := scanShare(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list shares: %w", err)
+		}
+		out = append(out, sh)
+	}
+	return out, rows.Err()
+}
+
+// RevokeShare implements viva.Store.
+func (s *Store) RevokeShare(ctx context.Context, sessionID, shareID uuid.UUID, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE shares SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND session_id = ?`,
+		ms(at), shareID.String(), sessionID.String())
+	if err != nil {
+		return fmt.Errorf("revoke share: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("share link %s: %w", shareID, viva.ErrNotFound)
+	}
+	return nil
+}
+
 // PutRecording implements viva.Store.
 func (s *Store) PutRecording(ctx context.Context, r *viva.Recording) error {
 	if !r.Direction.Valid() {

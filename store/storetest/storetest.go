@@ -61,6 +61,7 @@ func Run(t *testing.T, h Harness) {
 		{"StateTransitions", testStateTransitions},
 		{"Utterances", testUtterances},
 		{"Probes", testProbes},
+		{"Shares", testShares},
 		{"RecordingsAndReports", testRecordingsAndReports},
 		{"DeleteCascades", testDeleteCascades},
 		{"ConcurrentWriters", testConcurrentWriters},
@@ -313,6 +314,49 @@ func testProbes(t *testing.T, h Harness) {
 	}
 	if got, err := s.Probes(ctx(t), sess.ID); err != nil || len(got) != 0 {
 		t.Errorf("probes after delete: %v, %v", got, err)
+	}
+}
+
+func testShares(t *testing.T, h Harness) {
+	s := h.fresh(t)
+	sess := newSession(t, s, viva.TrackRAG)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	first := &viva.Share{ID: uuid.New(), SessionID: sess.ID, TokenHash: []byte("digest-one-32-bytes-long-enough!"), ExpiresAt: now.Add(time.Hour)}
+	second := &viva.Share{ID: uuid.New(), SessionID: sess.ID, TokenHash: []byte("digest-two-32-bytes-long-enough!"), ExpiresAt: now.Add(48 * time.Hour)}
+	for _, sh := range []*viva.Share{first, second} {
+		if err := s.AddShare(ctx(t), sh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AddShare(ctx(t), &viva.Share{ID: uuid.New(), SessionID: sess.ID, TokenHash: first.TokenHash, ExpiresAt: now}); err == nil {
+		t.Error("a second share with the same token digest was accepted")
+	}
+	got, err := s.ShareByToken(ctx(t), first.TokenHash)
+	if err != nil || got.ID != first.ID || got.SessionID != sess.ID || !got.ExpiresAt.Equal(first.ExpiresAt) || got.RevokedAt != nil || !got.Active(now) {
+		t.Fatalf("share by token: %+v, %v", got, err)
+	}
+	if _, err := s.ShareByToken(ctx(t), []byte("unknown")); !errors.Is(err, viva.ErrNotFound) {
+		t.Errorf("unknown token: %v, want ErrNotFound", err)
+	}
+	if err := s.RevokeShare(ctx(t), sess.ID, first.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeShare(ctx(t), uuid.New(), second.ID, now); !errors.Is(err, viva.ErrNotFound) {
+		t.Errorf("revoking through another session: %v, want ErrNotFound", err)
+	}
+	got, _ = s.ShareByToken(ctx(t), first.TokenHash)
+	if got.RevokedAt == nil || got.Active(now) {
+		t.Errorf("revoked share still active: %+v", got)
+	}
+	list, err := s.Shares(ctx(t), sess.ID)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("shares: %v, %v", list, err)
+	}
+	if err := s.DeleteSession(ctx(t), sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ShareByToken(ctx(t), second.TokenHash); !errors.Is(err, viva.ErrNotFound) {
+		t.Errorf("share after the session was deleted: %v", err)
 	}
 }
 
