@@ -44,8 +44,9 @@ func answerWAV(t *testing.T, lead time.Duration, text string) string {
 	return wav
 }
 
-// browser starts headless Chromium with a fake microphone playing wav once.
-func browser(t *testing.T, wav string) context.Context {
+// browser starts headless Chromium with a fake microphone playing wav once;
+// with deny, it refuses the page the microphone instead.
+func browser(t *testing.T, wav string, deny bool) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skip("chromium is not installed (scripts/deps.sh test installs it)")
@@ -60,7 +61,8 @@ func browser(t *testing.T, wav string) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", !deny),
+		chromedp.Flag("deny-permission-prompts", deny),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("use-file-for-fake-audio-capture", wav+"%noloop"),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
@@ -105,7 +107,7 @@ func TestBrowserInterview(t *testing.T) {
 	wav := answerWAV(t, 9*time.Second,
 		"Dense embeddings struggle with exact words like error codes. I would add keyword search with BM25, "+
 			"combine the scores with reciprocal rank fusion, and rerank the top results with a cross encoder.")
-	ctx := browser(t, wav)
+	ctx := browser(t, wav, false)
 	n := startNode(t, nil, "--data-dir", t.TempDir(), "--stt-decoders", "1")
 	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
 	defer cancel()
@@ -185,4 +187,76 @@ func TestBrowserInterview(t *testing.T) {
 	}
 	wait("the history page", `!!document.querySelector('[data-testid="session-row"]')`, 20*time.Second)
 	shot(t, ctx, "5-history")
+}
+
+// TestBrowserErrorPages: links that lead nowhere show a human message and a
+// way forward — a deleted interview, an unknown or revoked share link — and
+// a denied microphone is explained on the start page.
+func TestBrowserErrorPages(t *testing.T) {
+	ctx := browser(t, answerWAV(t, time.Second, "Hello."), false)
+	n := startNode(t, nil, "--data-dir", t.TempDir(), "--stt-decoders", "1")
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	text := func(url, sel string) string {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(n.url+url)); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('`+sel+`') || {}).innerText || ""`)); err == nil && s != "" {
+				return s
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		shot(t, ctx, "failed-"+strings.Trim(sel, "[]=\"-"))
+		t.Fatalf("%s shows no %s", url, sel)
+		return ""
+	}
+	if s := text("/report.html?session=6f1c1d2e-8a8b-4c3d-9e0f-112233445566", `[data-testid="gone"]`); !strings.Contains(s, "no longer exists") {
+		t.Errorf("a deleted interview's report says %q", s)
+	}
+	shot(t, ctx, "6-gone")
+	if _, err := os.Stat(filepath.Join("..", "..", "static", "shared.html")); err == nil {
+		code, sh := n.request("POST", "/api/v1/sessions", `{"track":"rag","mode":"screen"}`)
+		if code != 201 {
+			t.Fatal(code, sh)
+		}
+		id := sh["id"].(string)
+		_, share := n.request("POST", "/api/v1/sessions/"+id+"/shares", `{"hours":1}`)
+		if code, _ := n.request("DELETE", "/api/v1/sessions/"+id+"/shares/"+share["id"].(string), ""); code != 204 {
+			t.Fatalf("revoke: %d", code)
+		}
+		if s := text(share["url"].(string), `[data-testid="share-error"]`); !strings.Contains(s, "revoked") {
+			t.Errorf("a revoked share link says %q", s)
+		}
+		if s := text("/shared.html?token=not-a-real-token", `[data-testid="share-error"]`); !strings.Contains(strings.ToLower(s), "not valid") {
+			t.Errorf("an unknown share link says %q", s)
+		}
+		shot(t, ctx, "7-share-revoked")
+	}
+}
+
+// TestBrowserMicrophoneDenied: with the microphone refused, the start page's
+// check says what to do.
+func TestBrowserMicrophoneDenied(t *testing.T) {
+	ctx := browser(t, answerWAV(t, time.Second, "Hello."), true)
+	n := startNode(t, nil, "--data-dir", t.TempDir(), "--stt-decoders", "1")
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(n.url+"/")); err != nil {
+		t.Fatal(err)
+	}
+	var msg string
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(msg, "microphone") {
+		_, _ = chromedp.Run(ctx, chromedp.Evaluate[any](`document.getElementById('mic-button') && !window.__clicked && (window.__clicked = true, document.getElementById('mic-button').click())`))
+		msg, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('mic-status') || {}).innerText || ""`))
+		time.Sleep(200 * time.Millisecond)
+	}
+	shot(t, ctx, "8-mic-denied")
+	t.Logf("mic status: %q", msg)
+	if !strings.Contains(msg, "Allow it") && !strings.Contains(strings.ToLower(msg), "allow") {
+		t.Errorf("a denied microphone says %q, want how to allow it", msg)
+	}
 }
