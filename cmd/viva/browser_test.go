@@ -157,6 +157,9 @@ func TestBrowserInterview(t *testing.T) {
 	wait("the interview room", `!!document.querySelector('[data-testid="transcript"]')`, 20*time.Second)
 	wait("the spoken terms in the transcript",
 		`/keyword|bm25|cross encoder|rerank/i.test(document.querySelector('[data-testid="transcript"]').innerText)`, 100*time.Second)
+	// The whole answer is in once the interviewer follows up on it.
+	wait("the interviewer's follow-up",
+		`(document.querySelector('[data-testid="transcript"]').innerText.match(/INTERVIEWER/gi) || []).length >= 2`, 60*time.Second)
 	t.Logf("transcript: %q", js(`document.querySelector('[data-testid="transcript"]').innerText`))
 	shot(t, ctx, "2-room")
 

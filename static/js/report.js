@@ -1,13 +1,20 @@
-// The report page: report.html?session=ID. Shows the scorer's report (overall
-// and per-dimension scores, each question's concept checklist with evidence
-// that plays the candidate's recording from that moment, red flags,
-// tradeoffs, the three improvements, delivery charts), the language model's
-// second opinion when there is one, and Markdown / JSON downloads.
+// The report page, in two modes chosen by <body data-page>:
+//  - report.html?session=ID (the owner's): shows the scorer's report (overall
+//    and per-dimension scores, each question's concept checklist with evidence
+//    that plays the candidate's recording from that moment, red flags,
+//    tradeoffs, the three improvements, delivery charts), the language model's
+//    second opinion when there is one, Markdown / JSON downloads, and the
+//    "Share with a coach" links.
+//  - shared.html?token=TOKEN (data-page="shared"): the same report, read-only,
+//    fed from /api/v1/shared/{token}; no share links, no transcript links.
 import { api, fmtClock } from "./api.js";
 import { h, sessionParam, errorKind, goneMessage, lineChart, barChart, chartWidth, redrawOnResize } from "./charts.js";
 
-const id = sessionParam();
+const SHARED = document.body.dataset.page === "shared";
+const token = SHARED ? (new URLSearchParams(location.search).get("token") || "").trim() : "";
+let id = SHARED ? "" : sessionParam();
 const base = `/api/v1/sessions/${encodeURIComponent(id)}`;
+const sharedBase = `/api/v1/shared/${encodeURIComponent(token)}`;
 const $ = (sel) => document.querySelector(sel);
 const statusEl = $("#status");
 const audio = $("#candidate-audio");
@@ -23,6 +30,8 @@ const KIND = { strength: "Strength", gap: "Gap", error: "Error" };
 
 const mmss = (ms) => (typeof fmtClock === "function" ? fmtClock(ms) : String(Math.round(ms / 1000)));
 const human = (id) => String(id || "").replace(/[-_.]+/g, " ").replace(/^\w/, (c) => c.toUpperCase());
+const sentence = (s) => { const t = String(s || "").trim(); return t ? t[0].toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".") : ""; };
+const fmtDate = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "—");
 
 function status(msg, cls = "") {
   statusEl.className = `status ${cls}`.trim();
@@ -30,6 +39,7 @@ function status(msg, cls = "") {
 }
 
 async function main() {
+  if (SHARED) { await mainShared(); return; }
   if (!id) {
     status(h("span", {}, "No interview was given. ", h("a", { href: "history.html" }, "Pick one from your history.")), "notice-error");
     return;
@@ -42,6 +52,7 @@ async function main() {
     return;
   }
   showMeta();
+  setupShare();
   const started = Date.now();
   for (;;) {
     try {
@@ -55,7 +66,7 @@ async function main() {
         try {
           session = await api("GET", base);
         } catch (e2) {
-          if (errorKind(e2) === "gone") { status(goneMessage()); return; }
+          if (errorKind(e2) === "gone") { status(goneMessage()); hideShare(); return; }
         }
       } else if (kind !== "not_ready") {
         status(`Could not load the report: ${err.message}. Retrying…`, "notice-error");
@@ -70,7 +81,7 @@ async function main() {
       if (session && (session.state === "created" || session.state === "live")) {
         status("This interview has not ended yet. The report is made when it ends; this page will update by itself.");
         await sleep(3000);
-        try { session = await api("GET", base); } catch (e3) { if (errorKind(e3) === "gone") { status(goneMessage()); return; } }
+        try { session = await api("GET", base); } catch (e3) { if (errorKind(e3) === "gone") { status(goneMessage()); hideShare(); return; } }
         continue;
       }
       const slow = Date.now() - started > 60000 ? " This is taking longer than usual; the page keeps checking." : "";
@@ -82,6 +93,40 @@ async function main() {
   render();
 }
 
+// mainShared loads a report through a share token. An unknown, expired or
+// revoked link shows the server's message and nothing else.
+async function mainShared() {
+  if (!token) { shareError("This link is incomplete: it has no token. Ask for the full link again."); return; }
+  let data;
+  try {
+    data = await api("GET", sharedBase);
+  } catch (err) {
+    if (err.status === 404 || err.status === 410 || /^share_/.test(err.code || "")) shareError(sentence(err.message));
+    else status(`Could not load the shared report: ${err.message}. Reload the page to try again.`, "notice-error");
+    return;
+  }
+  session = data && data.session;
+  if (session) { id = session.id || ""; showMeta(); }
+  if (!data || !data.report) {
+    status(h("span", { "data-testid": "share-not-ready" }, "The report is not ready yet; try again in a minute. ",
+      h("button", { type: "button", class: "link", onclick: () => location.reload() }, "Reload")));
+    return;
+  }
+  report = data.report;
+  status("Report loaded.", "visually-hidden-status");
+  render();
+}
+
+function shareError(msg) {
+  statusEl.className = "status";
+  statusEl.replaceChildren(h("div", { class: "notice notice-error share-error", "data-testid": "share-error" },
+    h("h2", {}, "This shared report cannot be opened"),
+    h("p", {}, msg)));
+  const banner = $("#shared-banner");
+  if (banner) banner.hidden = true;
+  document.title = "Shared report unavailable — Viva";
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function showMeta() {
@@ -89,12 +134,13 @@ function showMeta() {
   const parts = [human(session.track), human(session.mode), `${session.minutes} min`];
   if (when) parts.unshift(new Date(when).toLocaleString());
   $("#session-meta").textContent = parts.join(" · ");
-  document.title = `Report: ${human(session.track)} interview — Viva`;
+  document.title = `${SHARED ? "Shared report" : "Report"}: ${human(session.track)} interview — Viva`;
 }
 
 function render() {
   $("#report").hidden = false;
-  $("#review-link").href = `review.html?session=${encodeURIComponent(id)}`;
+  const review = $("#review-link");
+  if (review) review.href = `review.html?session=${encodeURIComponent(id)}`;
   setupAudio();
   renderScores();
   renderJudge();
@@ -115,7 +161,7 @@ function setupAudio() {
     $("#audio-status").textContent = "There is no recording of this interview, so quotes cannot be played.";
     document.querySelectorAll("button.evidence").forEach((b) => b.setAttribute("aria-disabled", "true"));
   });
-  audio.src = `${base}/recordings/candidate`;
+  audio.src = SHARED ? `${sharedBase}/recordings/candidate` : `${base}/recordings/candidate`;
 }
 
 function playAt(ms, label) {
@@ -141,9 +187,9 @@ function evidenceButton(ev) {
       "aria-label": `Play from ${t}: ${ev.quote}`,
       onclick: () => playAt(ev.start_ms, ev.quote),
     }, h("span", { class: "play", "aria-hidden": "true" }, "▶ "), h("q", {}, ev.quote), h("span", { class: "at" }, ` ${t}`)),
-    " ",
-    h("a", { class: "in-transcript", href: `review.html?session=${encodeURIComponent(id)}&t=${Math.floor(ev.start_ms / 1000)}`,
-      "aria-label": `Open the transcript at ${t}` }, "transcript"));
+    SHARED ? null : [" ",
+      h("a", { class: "in-transcript", href: `review.html?session=${encodeURIComponent(id)}&t=${Math.floor(ev.start_ms / 1000)}`,
+        "aria-label": `Open the transcript at ${t}` }, "transcript")]);
 }
 
 function evidenceList(evs) {
@@ -189,7 +235,7 @@ function renderJudge() {
   const claims = j.claims || [];
   $("#judge-body").replaceChildren(
     h("p", { class: "notice" }, "This is a language model's verdict", j.model ? ` (${j.model})` : "",
-      ", given beside the rubric score above, not part of it. Its quotes were checked against your transcript."),
+      `, given beside the rubric score above, not part of it. Its quotes were checked against ${SHARED ? "the" : "your"} transcript.`),
     h("p", {}, h("span", { class: "judge-overall", "data-testid": "judge-overall" }, `${j.overall}`), " / 100 in the model's opinion"),
     j.summary ? h("p", { class: "judge-summary" }, j.summary) : null,
     claims.length ? h("ul", { class: "claims" }, claims.map((c) => h("li", { class: `claim claim-${c.kind}`, "data-testid": "judge-claim" },
@@ -385,6 +431,126 @@ function markdown() {
     L.push("");
   }
   return L.join("\n");
+}
+
+// --- share with a coach (owner page only) ---------------------------------------
+
+const sharesPath = () => `${base}/shares`;
+let shareReady = false;
+let newShareID = null;
+
+function hideShare() {
+  const sec = $("#share");
+  if (sec) sec.hidden = true;
+}
+
+function shareStatus(msg, cls = "") {
+  const el = $("#share-status");
+  el.className = `share-status ${cls}`.trim();
+  el.textContent = msg;
+}
+
+function setupShare() {
+  const sec = $("#share");
+  if (!sec || shareReady) return;
+  shareReady = true;
+  sec.hidden = false;
+  $("#share-create").addEventListener("click", createShare);
+  $("#share-copy").addEventListener("click", copyShare);
+  $("#share-link").addEventListener("focus", (e) => e.target.select());
+  loadShares();
+}
+
+async function createShare() {
+  const btn = $("#share-create");
+  const hours = Number($("#share-hours").value) || 168;
+  btn.disabled = true;
+  shareStatus("Creating a link…");
+  try {
+    const sh = await api("POST", sharesPath(), { hours });
+    newShareID = sh.id;
+    const input = $("#share-link");
+    input.value = location.origin + sh.url;
+    $("#share-new-note").textContent =
+      `Anyone with this link can read this report and play your recording, but cannot change or delete anything. ` +
+      `It expires on ${fmtDate(sh.expires_at)}. This is the only time the link is shown: copy it now.`;
+    $("#share-new").hidden = false;
+    shareStatus("Link created.");
+    input.focus();
+    input.select();
+    await loadShares();
+  } catch (err) {
+    shareStatus(`Could not create a link: ${err.message}`, "notice-error");
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function copyShare() {
+  const input = $("#share-link");
+  const manual = () => {
+    input.focus();
+    input.select();
+    shareStatus("The link is selected: press Ctrl+C (⌘C on a Mac) to copy it.");
+  };
+  if (!navigator.clipboard || !navigator.clipboard.writeText) { manual(); return; }
+  try {
+    await navigator.clipboard.writeText(input.value);
+    shareStatus("Link copied to the clipboard.");
+  } catch {
+    manual();
+  }
+}
+
+function shareState(sh) {
+  if (sh.revoked_at) return "revoked";
+  return sh.active ? "active" : "expired";
+}
+
+async function loadShares() {
+  const list = $("#share-list");
+  let shares;
+  try {
+    shares = ((await api("GET", sharesPath())) || {}).shares || [];
+  } catch (err) {
+    list.replaceChildren(h("li", { class: "hint" }, `Could not load your links: ${err.message}`));
+    return;
+  }
+  shares.sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+  if (!shares.length) {
+    list.replaceChildren(h("li", { class: "hint", "data-testid": "share-empty" }, "You have not shared this report yet."));
+    return;
+  }
+  list.replaceChildren(...shares.map((sh) => {
+    const st = shareState(sh);
+    const label = { active: "Active", expired: "Expired", revoked: "Revoked" }[st];
+    const when = st === "revoked" ? `Revoked ${fmtDate(sh.revoked_at)}` : `${st === "expired" ? "Expired" : "Expires"} ${fmtDate(sh.expires_at)}`;
+    return h("li", { class: `share-row share-${st}`, "data-testid": "share-row", "data-state": st, "data-id": sh.id },
+      h("span", { class: `badge share-badge share-badge-${st}` }, label),
+      h("span", { class: "share-dates" }, `Created ${fmtDate(sh.created_at)} · ${when}`),
+      st === "active" ? h("button", {
+        type: "button", class: "secondary share-revoke", "data-testid": "share-revoke",
+        "aria-label": `Revoke the link created ${fmtDate(sh.created_at)}`,
+        onclick: () => revokeShare(sh),
+      }, "Revoke") : null);
+  }));
+}
+
+async function revokeShare(sh) {
+  if (!confirm(`Revoke the link created ${fmtDate(sh.created_at)}? Anyone who has it will no longer be able to open this report. This cannot be undone.`)) return;
+  try {
+    await api("DELETE", `${sharesPath()}/${encodeURIComponent(sh.id)}`);
+    if (sh.id === newShareID) {
+      $("#share-new").hidden = true;
+      $("#share-link").value = "";
+      newShareID = null;
+    }
+    shareStatus("Link revoked: it no longer opens the report.");
+  } catch (err) {
+    shareStatus(`Could not revoke the link: ${err.message}`, "notice-error");
+  }
+  await loadShares();
+  $("#share-list-h").focus();
 }
 
 main();
