@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -180,17 +181,31 @@ func (s *Server) transcript(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	utts, err := s.cfg.Store.Utterances(r.Context(), sess.ID)
+	t, err := s.transcriptOf(r.Context(), sess.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	probes, err := s.cfg.Store.Probes(r.Context(), sess.ID)
+	writeJSON(w, http.StatusOK, t)
+}
+
+// transcriptJSON is a session's transcript as the API serves it.
+type transcriptJSON struct {
+	SessionID  uuid.UUID        `json:"session_id"`
+	Utterances []viva.Utterance `json:"utterances"`
+	Probes     []viva.Probe     `json:"probes"`
+}
+
+func (s *Server) transcriptOf(ctx context.Context, id uuid.UUID) (transcriptJSON, error) {
+	utts, err := s.cfg.Store.Utterances(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return transcriptJSON{}, err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"session_id": sess.ID, "utterances": utts, "probes": probes})
+	probes, err := s.cfg.Store.Probes(ctx, id)
+	if err != nil {
+		return transcriptJSON{}, err
+	}
+	return transcriptJSON{SessionID: id, Utterances: utts, Probes: probes}, nil
 }
 
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {

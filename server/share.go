@@ -153,18 +153,12 @@ func (s *Server) sharedReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	utts, err := s.cfg.Store.Utterances(r.Context(), sess.ID)
+	t, err := s.transcriptOf(r.Context(), sess.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	probes, err := s.cfg.Store.Probes(r.Context(), sess.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"session": sess, "report": report,
-		"transcript": map[string]any{"session_id": sess.ID, "utterances": utts, "probes": probes}})
+	writeJSON(w, http.StatusOK, map[string]any{"session": sess, "report": report, "transcript": t})
 }
 
 func (s *Server) sharedRecording(w http.ResponseWriter, r *http.Request) {
