@@ -324,9 +324,6 @@ func (iv *interview) detach(err error) {
 	iv.log.Info("socket closed", "reason", errString(err))
 	iv.conn = nil
 	iv.closePeer()
-	if iv.state == viva.StateCreated && iv.zero.IsZero() {
-		// Never started: nothing to keep waiting for beyond the window.
-	}
 	iv.setState(viva.StateInterrupted)
 	iv.timer = time.NewTimer(iv.m.cfg.Reconnect)
 	iv.timerC = iv.timer.C
